@@ -1,0 +1,54 @@
+# `make run` and `make test` work on a fresh Debian machine; see README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --quiet --build-constraint build-constraints.txt
+export PORT PYTHON
+
+.PHONY: help run test lint check bench clean
+
+help:
+	@echo "make run    serve the site with debug on at http://127.0.0.1:$(PORT)/"
+	@echo "make test   run the test suite (SQLite, or PostgreSQL with DATABASE_URL)"
+	@echo "make lint   ruff check and format check"
+	@echo "make bench  measure page speed (see bench/README.md)"
+
+$(PY):
+	@python=$$(scripts/find-python) && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade 'pip>=26'
+
+$(VENV)/.installed: pyproject.toml build-constraints.txt | $(PY)
+	$(PIP) .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml build-constraints.txt | $(PY)
+	$(PIP) '.[dev]'
+	@touch $(VENV)/.installed $@
+
+run: export DJANGO_DEBUG ?= true
+run: $(VENV)/.installed
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+	$(PY) manage.py load_content
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Tests always run with the development settings; production settings are tested explicitly.
+test: export DJANGO_DEBUG = true
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: export DJANGO_DEBUG = true
+check: $(VENV)/.installed-dev
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) build *.egg-info

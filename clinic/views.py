@@ -1,0 +1,67 @@
+from django.db import DatabaseError, connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_safe
+
+from conditions.models import Condition
+from research.models import Study
+
+LATEST_STUDIES = 3
+
+
+@require_safe
+def home(request):
+    return render(
+        request,
+        "home.html",
+        {
+            "conditions": Condition.objects.published(),
+            "studies": Study.objects.published().newest_first()[:LATEST_STUDIES],
+        },
+    )
+
+
+@require_safe
+def privacy(request):
+    return render(request, "privacy.html")
+
+
+@require_safe
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /inquire/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """For load balancers and the engineer on call: is the database answering?"""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as error:
+        return JsonResponse(
+            {"status": "error", "reason": "database unavailable", "detail": type(error).__name__},
+            status=503,
+        )
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def server_error(request):
+    """The friendly 500 page, with the site's frame; plain text if even that fails."""
+    try:
+        return render(request, "500.html", status=500)
+    except Exception:
+        return HttpResponse(
+            "Sorry, something went wrong on our side. Please try again in a few minutes.",
+            status=500,
+            content_type="text/plain; charset=utf-8",
+        )

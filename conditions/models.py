@@ -1,0 +1,79 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.markdown import render_markdown
+from clinic.models import LoadedContent
+
+
+class ConditionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+
+class Condition(LoadedContent):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    summary = models.CharField(
+        max_length=300, help_text="One plain sentence, shown in lists and to search engines."
+    )
+    body = models.TextField("body (Markdown)")
+    body_html = models.TextField(editable=False, blank=True)
+    toc_html = models.TextField(editable=False, blank=True)
+    published = models.BooleanField(default=False)
+    order = models.PositiveIntegerField(default=0, help_text="Lower numbers come first in lists.")
+    last_reviewed = models.DateField()
+    next_review_due = models.DateField()
+    reviewed_by = models.CharField(max_length=120)
+
+    objects = ConditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("conditions:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if (
+            self.last_reviewed
+            and self.next_review_due
+            and self.next_review_due <= self.last_reviewed
+        ):
+            raise ValidationError(
+                {"next_review_due": "The next review must come after the last one."}
+            )
+
+    def save(self, *args, **kwargs):
+        rendered = render_markdown(self.body)
+        self.body_html = rendered.html
+        self.toc_html = rendered.toc_html
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_html", "toc_html"}
+        super().save(*args, **kwargs)
+
+    def json_ld(self):
+        """schema.org MedicalWebPage about this MedicalCondition."""
+        url = settings.SITE_URL + self.get_absolute_url()
+        return {
+            "@context": "https://schema.org",
+            "@type": "MedicalWebPage",
+            "url": url,
+            "name": self.name,
+            "description": self.summary,
+            "inLanguage": "en",
+            "lastReviewed": self.last_reviewed.isoformat(),
+            "reviewedBy": {"@type": "Organization", "name": self.reviewed_by},
+            "audience": {"@type": "PeopleAudience", "audienceType": "Patient"},
+            "about": {"@type": "MedicalCondition", "name": self.name, "url": url},
+        }
+
+    @property
+    def review_overdue(self):
+        return self.next_review_due < timezone.localdate()

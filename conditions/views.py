@@ -1,0 +1,17 @@
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from conditions.models import Condition
+
+
+@require_safe
+def condition_list(request):
+    return render(
+        request, "conditions/condition_list.html", {"conditions": Condition.objects.published()}
+    )
+
+
+@require_safe
+def condition_detail(request, slug):
+    condition = get_object_or_404(Condition.objects.published(), slug=slug)
+    return render(request, "conditions/condition_detail.html", {"condition": condition})

@@ -1,0 +1,55 @@
+from django.contrib import admin
+
+from clinic import admin_preview
+from research.models import KeyFinding, Study
+
+
+class KeyFindingInline(admin.TabularInline):
+    model = KeyFinding
+    extra = 1
+    fields = ["order", "label", "value", "count"]
+
+
+@admin.register(Study)
+class StudyAdmin(admin.ModelAdmin):
+    list_display = ["title", "year", "journal", "participants", "published"]
+    list_filter = ["published", "conditions", "year"]
+    search_fields = ["title", "authors", "doi", "pmid"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["conditions"]
+    inlines = [KeyFindingInline]
+    readonly_fields = ["preview", "reading_level", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "published", "conditions"]}),
+        (
+            "Citation",
+            {
+                "fields": [
+                    "authors",
+                    "journal",
+                    "year",
+                    "published_on",
+                    "volume",
+                    "issue",
+                    "pages",
+                    "doi",
+                    "pmid",
+                    "url",
+                    "registration",
+                ]
+            },
+        ),  # fmt: skip
+        ("Study", {"fields": ["design", "participants", "abstract"]}),
+        (
+            "Plain-language summary",
+            {"fields": ["summary", "reading_level", "preview", "updated_at"]},
+        ),
+    ]
+
+    @admin.display(description="Preview of the saved summary")
+    def preview(self, study):
+        return admin_preview.preview(study.summary_html)
+
+    @admin.display(description="Reading level")
+    def reading_level(self, study):
+        return admin_preview.reading_level(study.summary_html)
