@@ -8,10 +8,11 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --build-constraint build-constraints.txt
 export PORT PYTHON
 
-.PHONY: help run test lint check bench clean
+.PHONY: help run serve test lint check bench clean
 
 help:
 	@echo "make run    serve the site with debug on at http://127.0.0.1:$(PORT)/"
+	@echo "make serve  production-like: gunicorn and the task worker (DJANGO_SECRET_KEY required)"
 	@echo "make test   run the test suite (SQLite, or PostgreSQL with DATABASE_URL)"
 	@echo "make lint   ruff check and format check"
 	@echo "make bench  measure page speed (see bench/README.md)"
@@ -35,6 +36,15 @@ run: $(VENV)/.installed
 	$(PY) manage.py createcachetable
 	$(PY) manage.py load_content
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+serve: export DJANGO_DEBUG = false
+serve: $(VENV)/.installed
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py load_content
+	exec scripts/serve
 
 # Tests always run with the development settings; production settings are tested explicitly.
 test: export DJANGO_DEBUG = true

@@ -5,10 +5,12 @@ with a message the engineer on call can act on.
 """
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
@@ -51,6 +53,45 @@ def env_list(name, default=()):
     value = os.environ.get(name, "")
     items = [item.strip() for item in value.split(",") if item.strip()]
     return items or list(default)
+
+
+def env_emails(name, default=None):
+    """A comma-separated list of email addresses; required when there is no default."""
+    addresses = env_list(name)
+    if not addresses:
+        if default is None:
+            raise ImproperlyConfigured(
+                f"Set {name} to one or more email addresses, comma-separated."
+            )
+        return list(default)
+    for address in addresses:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ImproperlyConfigured(
+                f"{name} has an invalid email address: {address!r}."
+            ) from None
+    return addresses
+
+
+RATE = re.compile(r"^(\d+)\s*/\s*(\d*)\s*([smh])$")
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
+
+
+def env_rate(name, default):
+    """A rate such as 5/10m (five per ten minutes) as (count, seconds), or None for `off`."""
+    value = (os.environ.get(name, "").strip() or default).lower()
+    if value == "off":
+        return None
+    match = RATE.match(value)
+    if not match or int(match[1]) < 1:
+        raise ImproperlyConfigured(
+            f"{name} must look like 5/10m (count/period in s, m or h) or off."
+        )
+    count, period, unit = int(match[1]), int(match[2] or 1), match[3]
+    if period < 1:
+        raise ImproperlyConfigured(f"{name} needs a period of at least 1{unit}.")
+    return count, period * UNIT_SECONDS[unit]
 
 
 def database_from_url(name, default_sqlite_path: Path):

@@ -7,7 +7,15 @@ import xstatic.pkg.bootstrap
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from clinic.env import database_from_url, env_bool, env_int, env_list, env_str
+from clinic.env import (
+    database_from_url,
+    env_bool,
+    env_emails,
+    env_int,
+    env_list,
+    env_rate,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks_db",
     "clinic",
     "conditions",
     "research",
@@ -197,3 +206,31 @@ LOGGING = {
 }
 
 CONTENT_DIR = BASE_DIR / "content"
+
+# Background tasks. `make run` (debug) runs them in-process at once; a deployment queues them in the
+# database and runs `manage.py run_worker` beside the web server.
+TASKS = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend"
+        if DEBUG
+        else "django_tasks_db.DatabaseBackend",
+    }
+}
+
+# Requests: the largest legitimate one is a content editor's page in admin.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+# How many proxies in front of the site append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# Inquiries (SPEC §8).
+INQUIRY_NOTIFY_EMAILS = env_emails(
+    "INQUIRY_NOTIFY_EMAILS", ["coordinators@localhost"] if DEBUG else None
+)
+INQUIRY_EMAIL_INCLUDE_DETAILS = env_bool("INQUIRY_EMAIL_INCLUDE_DETAILS", True)
+INQUIRY_RETENTION_DAYS = env_int("INQUIRY_RETENTION_DAYS", 730, minimum=1)
+INQUIRY_RATE_LIMIT = env_rate("INQUIRY_RATE_LIMIT", "5/10m")
+INQUIRY_MIN_SECONDS = env_int("INQUIRY_MIN_SECONDS", 3, minimum=0)
+# Changes whenever the consent sentence on the form changes; stored with each inquiry.
+INQUIRY_CONSENT_VERSION = "2026-11"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("conditions/", include("conditions.urls")),
     path("research/", include("research.urls")),
+    path("inquire/", include("inquiries.urls")),
     path("admin/", admin.site.urls),
 ]
 

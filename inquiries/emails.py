@@ -1,0 +1,64 @@
+"""The two emails sent for each inquiry, built from templates in templates/emails/."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from inquiries.models import EmailDelivery
+
+
+def message_id(inquiry, kind):
+    """Stable for an inquiry and kind of email, so a receiving system can spot a duplicate."""
+    return f"<{inquiry.reference}.{kind}@{urlsplit(settings.SITE_URL).hostname}>"
+
+
+def _message(template, context, *, to, headers, reply_to=()):
+    # Subjects come from our own templates and never hold the patient's words.
+    subject = " ".join(render_to_string(f"emails/{template}-subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject,
+        render_to_string(f"emails/{template}-body.txt", context),
+        settings.DEFAULT_FROM_EMAIL,
+        to=to,
+        reply_to=list(reply_to),
+        headers=headers,
+    )
+    message.attach_alternative(
+        render_to_string(f"emails/{template}-body.html", context), "text/html"
+    )
+    return message
+
+
+def staff_notification(inquiry):
+    kind = EmailDelivery.Kind.STAFF
+    context = {
+        "inquiry": inquiry,
+        "admin_url": settings.SITE_URL + inquiry.get_admin_url(),
+        "include_details": settings.INQUIRY_EMAIL_INCLUDE_DETAILS,
+    }
+    return _message(
+        "inquiry-staff",
+        context,
+        to=settings.INQUIRY_NOTIFY_EMAILS,
+        reply_to=[inquiry.email],
+        headers={"Message-ID": message_id(inquiry, kind)},
+    )
+
+
+def acknowledgement(inquiry):
+    kind = EmailDelivery.Kind.ACKNOWLEDGEMENT
+    context = {"inquiry": inquiry, "SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL}
+    return _message(
+        "inquiry-acknowledgement",
+        context,
+        to=[inquiry.email],
+        headers={"Message-ID": message_id(inquiry, kind)},
+    )
+
+
+BUILDERS = {
+    EmailDelivery.Kind.STAFF: staff_notification,
+    EmailDelivery.Kind.ACKNOWLEDGEMENT: acknowledgement,
+}

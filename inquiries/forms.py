@@ -1,0 +1,148 @@
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+
+from conditions.models import Condition
+from inquiries.models import Inquiry
+
+OTHER = "other"
+# Line breaks and other control characters have no place in a one-line field (and could forge
+# email headers); U+FFFD marks bytes that were not valid UTF-8.
+SINGLE_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffd]")
+MULTI_LINE_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
+PHONE_CHARACTERS = re.compile(r"^[0-9 +().\-]+$")
+CONSENT_VALUES = {"on", "true", "1", "yes"}
+
+
+def _unreadable_or_control(value, pattern):
+    match = pattern.search(value)
+    if match is None:
+        return
+    if match[0] == "\ufffd":
+        raise ValidationError("Some characters could not be read. Please type them again.")
+    raise ValidationError("Remove the line breaks or special characters from this field.")
+
+
+def single_line(value):
+    _unreadable_or_control(value, SINGLE_LINE_FORBIDDEN)
+
+
+def multi_line(value):
+    _unreadable_or_control(value, MULTI_LINE_FORBIDDEN)
+
+
+def validate_phone(value):
+    if not PHONE_CHARACTERS.match(value):
+        raise ValidationError("Use only digits, spaces and + ( ) - . in the phone number.")
+    digits = sum(char.isdigit() for char in value)
+    if not 7 <= digits <= 20:
+        raise ValidationError("Enter a phone number with 7 to 20 digits, including the area code.")
+
+
+class InquiryForm(forms.Form):
+    name = forms.CharField(
+        label="Full name",
+        max_length=120,
+        validators=[single_line],
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        validators=[single_line],
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label="Phone (optional)",
+        required=False,
+        max_length=40,
+        validators=[single_line, validate_phone],
+        help_text="With the country code if you live outside the US, e.g. +44 20 7946 0000.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    country = forms.CharField(
+        label="Country (optional)",
+        required=False,
+        max_length=80,
+        validators=[single_line],
+        widget=forms.TextInput(attrs={"autocomplete": "country-name"}),
+    )
+    condition = forms.ChoiceField(label="Condition")
+    message = forms.CharField(
+        label="Tell us about your situation",
+        min_length=10,
+        max_length=5000,
+        validators=[multi_line],
+        help_text="For example your diagnosis, your current treatment and what you would like "
+        "to know. Please do not send medical records here.",
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    contact_preference = forms.ChoiceField(
+        label="How should we contact you?",
+        choices=Inquiry.ContactPreference.choices,
+        initial=Inquiry.ContactPreference.EMAIL,
+        widget=forms.RadioSelect,
+    )
+    consent = forms.BooleanField(
+        error_messages={"required": "Please tick the box so that we may answer your request."}
+    )
+    # A trap for bots: hidden from people and from assistive technology.
+    website = forms.CharField(
+        required=False,
+        label="Leave this field empty",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    # Signed: when the form was served, and where from (see inquiries.token).
+    form_token = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        conditions = [(c.slug, c.name) for c in Condition.objects.published().only("slug", "name")]
+        self.fields["condition"].choices = [
+            ("", "Choose one"),
+            *conditions,
+            (OTHER, "Other / not sure"),
+        ]
+        self.fields["consent"].label = format_html(
+            "I agree that the clinic stores and uses these details to answer my request "
+            '(<a href="{}" target="_blank" rel="noopener">privacy notice, opens in a new tab</a>).',
+            reverse("privacy"),
+        )
+
+    def clean_consent(self):
+        # A checkbox sends "on"; any other value is not a tick.
+        raw = self.data.get(self.add_prefix("consent"), "")
+        if str(raw).strip().lower() not in CONSENT_VALUES:
+            raise ValidationError(self.fields["consent"].error_messages["required"])
+        return True
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("contact_preference") == Inquiry.ContactPreference.PHONE and not cleaned.get(
+            "phone"
+        ):
+            if "phone" not in self.errors:
+                self.add_error(
+                    "phone", "Add a phone number so that we can call you, or choose email."
+                )
+        return cleaned
+
+    def error_summary(self):
+        """(field id, short label, message) for each error, for the summary above the form."""
+        labels = {"consent": "Agreement", "website": "Form"}
+        for field in self:
+            target = field.auto_id + ("_0" if field.name == "contact_preference" else "")
+            for error in field.errors:
+                yield target, labels.get(field.name, field.label), error
+        for error in self.non_field_errors():
+            yield "", "Form", error
+
+    @property
+    def condition_object(self):
+        slug = self.cleaned_data["condition"]
+        if slug == OTHER:
+            return None
+        return Condition.objects.published().filter(slug=slug).first()

@@ -1,0 +1,148 @@
+import secrets
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from conditions.models import Condition
+
+# No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a reference read out over the phone cannot be misheard.
+REFERENCE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
+REFERENCE_LENGTH = 6
+
+
+def new_reference():
+    return "INQ-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+class Inquiry(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        CONTACTED = "contacted", "Contacted"
+        SCHEDULED = "scheduled", "Scheduled"
+        CLOSED = "closed", "Closed"
+        SPAM = "spam", "Spam"
+
+    class ContactPreference(models.TextChoices):
+        EMAIL = "email", "Email"
+        PHONE = "phone", "Phone"
+
+    reference = models.CharField(max_length=12, unique=True, editable=False)
+    created_at = models.DateTimeField("received", default=timezone.now, db_index=True)
+
+    name = models.CharField(max_length=120)
+    email = models.EmailField(max_length=254)
+    phone = models.CharField(max_length=40, blank=True)
+    country = models.CharField(max_length=80, blank=True)
+    condition = models.ForeignKey(
+        Condition,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty means “Other / not sure”.",
+    )
+    message = models.TextField()
+    contact_preference = models.CharField(max_length=10, choices=ContactPreference.choices)
+
+    consent_at = models.DateTimeField()
+    consent_version = models.CharField(max_length=20)
+    source_page = models.CharField("sent from page", max_length=500, blank=True)
+    referrer = models.CharField(max_length=500, blank=True)
+    utm_source = models.CharField(max_length=200, blank=True)
+    utm_medium = models.CharField(max_length=200, blank=True)
+    utm_campaign = models.CharField(max_length=200, blank=True)
+    ip_hash = models.CharField("IP address (salted hash)", max_length=64, blank=True)
+    form_nonce = models.CharField(max_length=32, blank=True, editable=False)
+    spam_reason = models.CharField(max_length=40, blank=True)
+
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_inquiries",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "inquiries"
+        constraints = [
+            # One inquiry per served form: a second post of the same form finds the first.
+            models.UniqueConstraint(
+                fields=["form_nonce"], condition=~Q(form_nonce=""), name="one_inquiry_per_form"
+            )
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    def save(self, *args, **kwargs):
+        if self.reference:
+            return super().save(*args, **kwargs)
+        # A clash is astronomically rare; retry with a fresh reference rather than fail.
+        for _ in range(5):
+            self.reference = new_reference()
+            try:
+                with transaction.atomic():
+                    return super().save(*args, **kwargs)
+            except IntegrityError:
+                if not Inquiry.objects.filter(reference=self.reference).exists():
+                    raise
+        raise IntegrityError("Could not find a free inquiry reference.")
+
+    def get_admin_url(self):
+        return reverse("admin:inquiries_inquiry_change", args=[self.pk])
+
+    @property
+    def condition_name(self):
+        return self.condition.name if self.condition else "Other / not sure"
+
+    @property
+    def is_spam(self):
+        return self.status == self.Status.SPAM
+
+
+class EmailDelivery(models.Model):
+    """One email about an inquiry: its state, attempts and last error.
+
+    The row is the source of truth for sending, so that a task run twice, or a worker that dies
+    and restarts, never sends the same email twice.
+    """
+
+    class Kind(models.TextChoices):
+        STAFF = "staff", "Staff notification"
+        ACKNOWLEDGEMENT = "acknowledgement", "Patient acknowledgement"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="deliveries")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["inquiry", "kind"]
+        verbose_name_plural = "email deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["inquiry", "kind"], name="one_delivery_per_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.inquiry.reference}: {self.get_state_display()}"

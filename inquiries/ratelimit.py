@@ -1,0 +1,41 @@
+"""Counting form posts per client in the shared cache, so the limit holds across processes."""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.crypto import salted_hmac
+
+KEY_SALT = "inquiries.client-ip"
+
+
+def client_ip(request):
+    """The client's address: REMOTE_ADDR, or the one our trusted proxies put in X-Forwarded-For."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def ip_hash(request):
+    """A salted hash of the client's address: enough to count, never the address itself."""
+    return salted_hmac(KEY_SALT, client_ip(request), algorithm="sha256").hexdigest()
+
+
+def over_limit(request):
+    """Count this post; True when the client has posted more than the limit in the window."""
+    if settings.INQUIRY_RATE_LIMIT is None:
+        return False
+    limit, window = settings.INQUIRY_RATE_LIMIT
+    key = f"inquiry-posts:{ip_hash(request)}"
+    if cache.add(key, 1, timeout=window):
+        return False
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window ended between add() and incr()
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count > limit

@@ -1,0 +1,45 @@
+"""The signed hidden field that says when, and from which page, the form was served.
+
+A person needs some seconds to fill in the form; a bot posts at once or forges the field. The
+same token also carries where the visitor came from, and a nonce that makes a second post of the
+same form (a reload, a double click) find the first inquiry instead of creating another.
+"""
+
+import secrets
+import time
+
+from django.core import signing
+
+SALT = "inquiries.form-token"
+UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign")
+MAX_TEXT = 200
+
+
+def make(request):
+    data = {
+        "t": int(time.time()),
+        "n": secrets.token_hex(16),
+        "p": request.path[:500],
+        "r": request.META.get("HTTP_REFERER", "")[:500],
+    }
+    data.update(
+        {key: request.GET.get(key, "")[:MAX_TEXT] for key in UTM_KEYS if request.GET.get(key)}
+    )
+    return signing.dumps(data, salt=SALT, compress=True)
+
+
+def read(value):
+    """The token's data, or None when it is missing or forged."""
+    if not value:
+        return None
+    try:
+        data = signing.loads(value, salt=SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("t"), int) or not data.get("n"):
+        return None
+    return data
+
+
+def age_seconds(data):
+    return time.time() - data["t"]

@@ -1,0 +1,125 @@
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_safe
+
+from inquiries import ratelimit, token
+from inquiries.forms import InquiryForm
+from inquiries.models import Inquiry
+from inquiries.tasks import queue_deliveries
+
+SESSION_KEY = "inquiry_reference"
+ALLOWED_POST_FIELDS = {*InquiryForm.base_fields, "csrfmiddlewaretoken"}
+
+
+def unexpected_fields(request):
+    """Why the post is not one our form makes, or None: unknown, repeated or file fields."""
+    if request.FILES:
+        return "The form does not take files."
+    for name, values in request.POST.lists():
+        if name not in ALLOWED_POST_FIELDS:
+            return "The form was sent with a field it does not have."
+        if len(values) > 1:
+            return "The form was sent with a field twice."
+    return None
+
+
+def spam_reason(form, token_data):
+    if form.cleaned_data["website"]:
+        return "honeypot"
+    if token_data is None:
+        return "missing or forged form token"
+    if token.age_seconds(token_data) < settings.INQUIRY_MIN_SECONDS:
+        return "sent too fast"
+    return ""
+
+
+def save_inquiry(form, request, token_data):
+    reason = spam_reason(form, token_data)
+    data = form.cleaned_data
+    token_data = token_data or {}
+    inquiry = Inquiry(
+        name=data["name"],
+        email=data["email"],
+        phone=data["phone"],
+        country=data["country"],
+        condition=form.condition_object,
+        message=data["message"],
+        contact_preference=data["contact_preference"],
+        consent_at=timezone.now(),
+        consent_version=settings.INQUIRY_CONSENT_VERSION,
+        source_page=token_data.get("p", ""),
+        referrer=token_data.get("r", ""),
+        utm_source=token_data.get("utm_source", ""),
+        utm_medium=token_data.get("utm_medium", ""),
+        utm_campaign=token_data.get("utm_campaign", ""),
+        ip_hash=ratelimit.ip_hash(request),
+        form_nonce=token_data.get("n", ""),
+        status=Inquiry.Status.SPAM if reason else Inquiry.Status.NEW,
+        spam_reason=reason,
+    )
+    # The inquiry and its queued emails commit together or not at all.
+    with transaction.atomic():
+        inquiry.save()
+        if not reason:
+            queue_deliveries(inquiry)
+    return inquiry
+
+
+def _thanks(request, inquiry):
+    request.session[SESSION_KEY] = inquiry.reference
+    # 303: the browser fetches the thank-you page with GET, so a reload never posts again.
+    response = HttpResponseRedirect(reverse("inquiries:thanks"))
+    response.status_code = 303
+    return response
+
+
+def _earlier_submission(token_data):
+    if token_data is None:
+        return None
+    return Inquiry.objects.filter(form_nonce=token_data["n"]).only("reference").first()
+
+
+@sensitive_post_parameters()
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def create(request):
+    if request.method != "POST":
+        form = InquiryForm(initial={"condition": request.GET.get("condition", "")[:120]})
+        return _form_page(request, form, token.make(request))
+
+    if ratelimit.over_limit(request):
+        return render(request, "inquiries/rate_limited.html", status=429)
+    if problem := unexpected_fields(request):
+        return render(request, "400.html", {"problem": problem}, status=400)
+
+    form = InquiryForm(request.POST)
+    if not form.is_valid():
+        return _form_page(request, form, request.POST.get("form_token", ""))
+    token_data = token.read(form.cleaned_data["form_token"])
+    # A reload or double click posts the same form again: answer with the first inquiry.
+    if earlier := _earlier_submission(token_data):
+        return _thanks(request, earlier)
+    try:
+        inquiry = save_inquiry(form, request, token_data)
+    except IntegrityError:
+        if earlier := _earlier_submission(token_data):
+            return _thanks(request, earlier)
+        raise
+    return _thanks(request, inquiry)
+
+
+def _form_page(request, form, form_token):
+    form.initial["form_token"] = form_token
+    return render(request, "inquiries/inquiry_form.html", {"form": form})
+
+
+@never_cache
+@require_safe
+def thanks(request):
+    return render(request, "inquiries/thanks.html", {"reference": request.session.get(SESSION_KEY)})
