@@ -33,7 +33,7 @@ class ContentError(Exception):
     def __init__(self, path, message, field=None):
         self.path, self.field = path, field
         where = f"{path}: field '{field}'" if field else str(path)
-        super().__init__(f"{where}: {message}")
+        super().__init__(f"{where}: {message.rstrip('.')}.")
 
 
 @dataclass
@@ -64,6 +64,8 @@ def read_content_file(path, shown_as=None):
         text = raw.decode("utf-8").replace("\r\n", "\n")
     except UnicodeDecodeError:
         raise ContentError(shown_as, "is not UTF-8 text") from None
+    if "\x00" in text:
+        raise ContentError(shown_as, "contains a NUL character")
     if not text.startswith(FENCE + "\n"):
         raise ContentError(shown_as, f"must start with front matter between two '{FENCE}' lines")
     front, sep, body = text[len(FENCE) + 1 :].partition(f"\n{FENCE}\n")
@@ -76,7 +78,8 @@ def read_content_file(path, shown_as=None):
     except tomllib.TOMLDecodeError as error:
         raise ContentError(shown_as, f"front matter is not valid TOML ({error})") from None
     meta.setdefault("slug", path.stem)
-    return ContentFile(shown_as, meta, body.strip() + "\n", hashlib.sha256(raw).hexdigest())
+    body = body.strip()
+    return ContentFile(shown_as, meta, body + "\n" if body else "", hashlib.sha256(raw).hexdigest())
 
 
 def _typed(path, model, meta, allowed, prefix=""):
@@ -93,6 +96,8 @@ def _typed(path, model, meta, allowed, prefix=""):
             expected = "a date such as 2026-11-20"
         elif isinstance(model_field, models.IntegerField):
             ok, expected = isinstance(value, int) and not isinstance(value, bool), "a whole number"
+        elif isinstance(value, str) and "\x00" in value:
+            raise ContentError(path, "contains a NUL character", field=prefix + name)
         else:
             # Numbers are accepted for text fields such as volume = 16.
             ok = isinstance(value, str | int) and not isinstance(value, bool)

@@ -49,6 +49,13 @@ def env_int(name, default, *, minimum=None):
     return number
 
 
+def env_choice(name, default, choices):
+    value = os.environ.get(name, "").strip() or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
 def env_list(name, default=()):
     value = os.environ.get(name, "")
     items = [item.strip() for item in value.split(",") if item.strip()]
@@ -101,6 +108,10 @@ def database_from_url(name, default_sqlite_path: Path):
         return sqlite_database(default_sqlite_path)
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
+        if parts.netloc:
+            raise ImproperlyConfigured(
+                f"{name} must be sqlite:///relative/path or sqlite:////absolute/path."
+            )
         # sqlite:///var/db.sqlite3 is relative, sqlite:////srv/db.sqlite3 absolute.
         path = unquote(parts.path)[1:]
         if not path:

@@ -26,9 +26,19 @@ ALLOWED_TAGS = frozenset(
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto", "tel"})
 # Classes the Markdown extensions emit; any other class could restyle the page.
 ALLOWED_CLASSES = frozenset({"footnote", "footnote-ref", "footnote-backref"})
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_:-]{0,80}$")
-# Ids the page frame uses; content must not take them over.
-RESERVED_IDS = frozenset({"main", "content", "toc", "inquiry", "inquiry-form"})
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_:-]{0,80}$")
+# Ids the page templates use (landmarks, section headings); content must not take them.
+RESERVED_IDS = frozenset(
+    {
+        "main", "content", "toc", "toc-heading", "inquiry", "inquiry-heading", "inquiry-form",
+        "error-summary-heading", "related-research-heading", "citation-heading", "summary-heading",
+        "abstract-heading", "cite-heading", "next-heading", "conditions-heading",
+        "research-heading", "cta-heading", "condition-filter",
+    }
+)  # fmt: skip
+FORM_FIELD_ID = re.compile(r"^id_")
+# A site-relative path; "/\host" and "/<tab>/host" are read by browsers as another host.
+SITE_PATH = re.compile(r"^/(?![/\\])[^\s\\]*$")
 TOC_MIN_SECTIONS = 3
 # Elements whose content is not text to show: dropped whole, not just unwrapped.
 DROP_WITH_CONTENT = re.compile(
@@ -54,7 +64,7 @@ def _allowed_attribute(tag, name, value):
     if tag == "img":
         if name == "src":
             # Only images served by the site itself: a page makes no third-party requests.
-            return value.startswith("/") and not value.startswith("//")
+            return bool(SITE_PATH.match(html.unescape(value)))
         return name in {"alt", "title", "width", "height"}
     if tag in {"td", "th"}:
         return name in {"align", "colspan", "rowspan"}
@@ -66,13 +76,18 @@ def _allowed_attribute(tag, name, value):
 
 
 def _safe_id(value):
-    return bool(ID_PATTERN.match(value)) and value not in RESERVED_IDS
+    return (
+        bool(ID_PATTERN.match(value))
+        and value not in RESERVED_IDS
+        and not FORM_FIELD_ID.match(value)
+    )
 
 
 def _external_link_rel(attrs, new=False):
     href = attrs.get((None, "href"), "")
-    parts = urlsplit(href)
-    if parts.scheme in {"http", "https"} and parts.hostname != urlsplit(settings.SITE_URL).hostname:
+    parts = urlsplit(href.strip())
+    # "//host/path" (no scheme) leads to another site just as "https://host/path" does.
+    if parts.netloc and parts.hostname != urlsplit(settings.SITE_URL).hostname:
         attrs[(None, "rel")] = "noopener noreferrer"
     else:
         attrs.pop((None, "rel"), None)

@@ -1,9 +1,11 @@
 """Flesch–Kincaid grade level of a text: patient material should aim at about grade 8."""
 
+import html as html_lib
 import re
 
-from django.utils.html import strip_tags
-
+# The end of a paragraph, list item, heading or cell ends a sentence even without a full stop.
+BLOCK_END = re.compile(r"<br\s*/?>|</(?:p|li|h[1-6]|td|th|dt|dd|blockquote|div)>", re.IGNORECASE)
+TAG = re.compile(r"<[^>]*>")
 WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)|\n\s*\n")
 VOWEL_GROUP = re.compile(r"[aeiouy]+")
@@ -19,7 +21,7 @@ def syllables(word):
 
 def grade_level(html):
     """US school grade needed to read the text, or None for text too short to judge."""
-    text = strip_tags(html)
+    text = html_lib.unescape(TAG.sub(" ", BLOCK_END.sub("\n\n", html)))
     words = WORD.findall(text)
     if len(words) < 30:
         return None

@@ -10,6 +10,7 @@ from django.utils.csp import CSP
 from clinic.env import (
     database_from_url,
     env_bool,
+    env_choice,
     env_emails,
     env_int,
     env_list,
@@ -147,22 +148,21 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Email: printed to the console unless an SMTP server is configured.
-_email_host = env_str("EMAIL_HOST", "")
+# Email: in debug, printed to the console unless EMAIL_HOST is set; otherwise always sent by
+# SMTP (to a local mail server by default), never silently printed.
+_email_host = env_str("EMAIL_HOST", "" if DEBUG else "localhost")
 _email_use_tls = env_bool("EMAIL_USE_TLS", False)
+_smtp_options = {
+    "host": _email_host,
+    "port": env_int("EMAIL_PORT", 587 if _email_use_tls else 25, minimum=1),
+    "username": env_str("EMAIL_HOST_USER", ""),
+    "password": env_str("EMAIL_HOST_PASSWORD", ""),
+    "use_tls": _email_use_tls,
+    # A stuck server must not hold a worker for long; the task retries later.
+    "timeout": 20,
+}
 if _email_host:
-    _mailer = {
-        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "OPTIONS": {
-            "host": _email_host,
-            "port": env_int("EMAIL_PORT", 587 if _email_use_tls else 25, minimum=1),
-            "username": env_str("EMAIL_HOST_USER", ""),
-            "password": env_str("EMAIL_HOST_PASSWORD", ""),
-            "use_tls": _email_use_tls,
-            # A stuck server must not hold a worker for long; the task retries later.
-            "timeout": 20,
-        },
-    }
+    _mailer = {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": _smtp_options}
 else:
     _mailer = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
 MAILERS = {"default": _mailer}
@@ -202,7 +202,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("DJANGO_LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR"]),
+    },
 }
 
 CONTENT_DIR = BASE_DIR / "content"

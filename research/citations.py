@@ -66,7 +66,7 @@ def bibtex(study):
         ("year", str(study.year)),
         ("volume", bibtex_escape(study.volume)),
         ("number", bibtex_escape(study.issue)),
-        ("pages", bibtex_escape(study.pages.replace("-", "--"))),
+        ("pages", bibtex_escape("--".join(filter(None, [study.first_page, study.last_page])))),
         ("doi", study.doi),
         ("pmid", study.pmid),
         ("url", study.doi_url or study.url),

@@ -25,6 +25,8 @@ def validate_authors(value):
             raise ValidationError(f"Write “{line.strip()}” as family name, comma, given names.")
 
 
+# Journals print ranges with a hyphen or an en or em dash: 933-941, 933–941.
+PAGE_RANGE = re.compile(r"\s*[-\u2013\u2014]\s*")
 COUNT = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
@@ -113,12 +115,12 @@ class Study(LoadedContent):
 
     @property
     def first_page(self):
-        return self.pages.split("-")[0].strip()
+        return PAGE_RANGE.split(self.pages, maxsplit=1)[0].strip()
 
     @property
     def last_page(self):
-        first, sep, last = self.pages.partition("-")
-        return last.strip() if sep else ""
+        parts = PAGE_RANGE.split(self.pages, maxsplit=1)
+        return parts[1].strip() if len(parts) == 2 else ""
 
     @property
     def doi_url(self):

@@ -1,0 +1,506 @@
+"""What holds for the whole site: every page's frame, security headers, search engines, the health
+check, error pages and the production settings (SPEC §4, §9, §10)."""
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.staticfiles import finders
+from django.db import OperationalError, connection
+from django.test import Client
+
+SLE = "/conditions/systemic-lupus-erythematosus/"
+STUDY = "/research/wang-2018-long-term-follow-up/"
+PAGES = [
+    ("/", 200),
+    ("/conditions/", 200),
+    (SLE, 200),
+    ("/research/", 200),
+    (STUDY, 200),
+    ("/privacy/", 200),
+    ("/inquire/", 200),
+    ("/no-such-page/", 404),
+]
+PAGE_IDS = ["home", "conditions", "sle", "research", "study", "privacy", "inquire", "not-found"]
+SLE_BODY = """\
+## What is SLE?
+
+Lupus is an autoimmune disease.[^1] Read more at the [Lupus Foundation](https://www.lupus.org/).
+
+<p style="color: red" onmouseover="alert(1)">Pasted from a word processor.</p>
+
+![A tracking pixel](https://tracker.example/pixel.png)
+<img src="//cdn.example/photo.jpg" alt="Protocol-relative">
+
+## Symptoms
+
+| Symptom | How common |
+|---|---|
+| Joint pain | Very |
+
+## Treatment
+
+Hydroxychloroquine calms the immune system.
+
+[^1]: The body attacks itself by mistake.
+"""
+
+
+class Element:
+    def __init__(self, tag, attrs, ancestors):
+        self.tag, self.attrs, self.ancestors, self.parts = tag, dict(attrs), ancestors, []
+
+    @property
+    def text(self):
+        return " ".join("".join(self.parts).split())
+
+
+class PageParser(HTMLParser):
+    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"})
+    # Text on either side of these is separate, as a browser shows it.
+    BLOCK = frozenset({"br", "dd", "div", "dt", "h1", "h2", "h3", "li", "p", "td", "th", "tr"})
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.elements, self.open = [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.BLOCK:
+            self.handle_data(" ")
+        element = Element(tag, attrs, list(self.open))
+        self.elements.append(element)
+        if tag not in self.VOID:
+            self.open.append(element)
+
+    def handle_startendtag(self, tag, attrs):
+        self.elements.append(Element(tag, attrs, list(self.open)))
+
+    def handle_endtag(self, tag):
+        for index in range(len(self.open) - 1, -1, -1):
+            if self.open[index].tag == tag:
+                del self.open[index:]
+                break
+        if tag in self.BLOCK:
+            self.handle_data(" ")
+
+    def handle_data(self, data):
+        for element in self.open:
+            element.parts.append(data)
+
+
+def parse(response):
+    parser = PageParser()
+    parser.feed(response.content.decode())
+    parser.close()
+    return parser.elements
+
+
+def find_all(elements, tag, within=None, **attrs):
+    """Elements by tag and exact attribute values (`aria_hidden="true"`, `class_="toc"`)."""
+    wanted = {name.rstrip("_").replace("_", "-"): value for name, value in attrs.items()}
+    return [
+        element
+        for element in elements
+        if element.tag == tag
+        and all(element.attrs.get(name) == value for name, value in wanted.items())
+        and (within is None or within in element.ancestors)
+    ]
+
+
+@pytest.fixture
+def content(make_condition, make_study):
+    """The SLE page and a study summary, as the clinic ships them, plus drafts nobody may see."""
+    sle = make_condition(
+        name="Systemic lupus erythematosus (SLE)",
+        slug="systemic-lupus-erythematosus",
+        summary="What lupus is and how it is treated.",
+        body=SLE_BODY,
+    )
+    make_condition(name="Draft condition", slug="draft-condition", published=False)
+    make_study(
+        title="A Long-Term Follow-up Study of Allogeneic Mesenchymal Stem Cell Transplantation",
+        slug="wang-2018-long-term-follow-up",
+        authors="Wang, Dandan\nZhang, Huayong\nLiang, Jun\nSun, Lingyun",
+        journal="Stem Cell Reports",
+        year=2018,
+        pages="933-941",
+        url="https://www.cell.com/stem-cell-reports/fulltext/S2213-6711(18)30047-1",
+        registration="NCT01539902",
+        abstract="Eighty-one patients were enrolled.",
+        conditions=[sle],
+        findings=[
+            ("Alive 5 years after treatment", "84 %", "68/81"),
+            ("In remission at 5 years", "34 %", "28/81"),
+        ],
+    )
+    make_study(title="Draft study", slug="draft-study", published=False, conditions=[sle])
+    return sle
+
+
+def get(client, url, status):
+    response = client.get(url)
+    assert response.status_code == status
+    return response
+
+
+@pytest.mark.parametrize(("url", "status"), PAGES, ids=PAGE_IDS)
+def test_every_page_declares_english(client, content, url, status):
+    response = get(client, url, status)
+
+    assert response.content.decode().startswith("<!doctype html>")
+    [html] = find_all(parse(response), "html")
+    assert html.attrs.get("lang") == "en"
+
+
+@pytest.mark.parametrize(("url", "status"), PAGES, ids=PAGE_IDS)
+def test_every_page_has_exactly_one_h1(client, content, url, status):
+    [h1] = find_all(parse(get(client, url, status)), "h1")
+
+    assert h1.text
+
+
+@pytest.mark.parametrize(("url", "status"), PAGES, ids=PAGE_IDS)
+def test_every_page_starts_with_a_skip_link_to_its_main_content(client, content, url, status):
+    elements = parse(get(client, url, status))
+
+    first_link = find_all(elements, "a")[0]
+    assert first_link.attrs.get("href") == "#main"
+    assert first_link.text == "Skip to main content"
+    [main] = [element for element in elements if element.attrs.get("id") == "main"]
+    assert main.tag == "main"
+
+
+@pytest.mark.parametrize(("url", "status"), PAGES, ids=PAGE_IDS)
+def test_no_two_elements_on_a_page_share_an_id(client, content, url, status):
+    ids = [e.attrs["id"] for e in parse(get(client, url, status)) if "id" in e.attrs]
+
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+@pytest.mark.parametrize(("url", "status"), PAGES, ids=PAGE_IDS)
+def test_every_page_ends_with_the_medical_disclaimer_and_a_privacy_link(
+    client, content, url, status
+):
+    elements = parse(get(client, url, status))
+
+    [footer] = find_all(elements, "footer")
+    assert "not medical advice" in footer.text
+    assert "investigational" in footer.text
+    assert "In an emergency, call your local emergency number." in footer.text
+    assert find_all(elements, "a", within=footer, href="/privacy/")
+
+
+@pytest.mark.parametrize(("url", "status"), PAGES, ids=PAGE_IDS)
+def test_no_page_has_inline_styles_or_scripts(client, content, url, status):
+    elements = parse(get(client, url, status))
+
+    assert not [e.tag for e in elements if "style" in e.attrs]
+    assert not find_all(elements, "style")
+    assert not [(e.tag, name) for e in elements for name in e.attrs if name.startswith("on")]
+    for script in find_all(elements, "script"):
+        assert "src" in script.attrs or script.attrs.get("type") == "application/ld+json"
+
+
+@pytest.mark.parametrize(("url", "status"), PAGES, ids=PAGE_IDS)
+def test_every_page_loads_everything_from_the_site_itself(client, content, url, status):
+    elements = parse(get(client, url, status))
+    site = urlsplit(django_settings.SITE_URL).netloc
+
+    resources = [e.attrs.get("href") for e in find_all(elements, "link")]
+    resources += [
+        e.attrs[name] for e in elements for name in ("src", "srcset", "poster") if name in e.attrs
+    ]
+    assert resources
+    for resource in resources:
+        parts = urlsplit(resource)
+        assert parts.netloc in {"", site}, resource
+        assert parts.scheme in {"", "http", "https"}, resource
+        if parts.path.startswith(django_settings.STATIC_URL):
+            static_path = parts.path.removeprefix(django_settings.STATIC_URL)
+            assert finders.find(static_path), f"{resource} is not one of the site's static files"
+    for form in find_all(elements, "form"):
+        assert urlsplit(form.attrs.get("action", "")).netloc == "", "forms post to the site"
+
+
+@pytest.mark.parametrize(("url", "status"), PAGES, ids=PAGE_IDS)
+def test_every_response_carries_the_security_headers(client, content, url, status):
+    response = get(client, url, status)
+
+    policy = response["Content-Security-Policy"]
+    directives = {
+        words[0]: words[1:] for words in (part.split() for part in policy.split(";")) if words
+    }
+    assert "'unsafe-inline'" not in policy
+    assert "'unsafe-eval'" not in policy
+    assert directives["default-src"] == ["'self'"]
+    for directive in ["script-src", "style-src"]:
+        assert set(directives.get(directive, ["'self'"])) <= {"'self'", "'none'"}
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] not in {"", "unsafe-url", "no-referrer-when-downgrade"}
+    assert response.get("X-Frame-Options") in {"DENY", "SAMEORIGIN"} or directives.get(
+        "frame-ancestors"
+    ) in (["'none'"], ["'self'"])
+
+
+@pytest.mark.parametrize(("url", "status"), PAGES, ids=PAGE_IDS)
+def test_every_page_needs_at_most_four_queries(
+    client, content, url, status, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(4):
+        get(client, url, status)
+
+
+def test_the_privacy_notice_explains_what_why_how_long_and_how_to_delete(client):
+    response = get(client, "/privacy/", 200)
+    elements = parse(response)
+
+    headings = " | ".join(h.text for h in find_all(elements, "h2"))
+    assert re.search(r"what we collect", headings, re.IGNORECASE)
+    assert re.search(r"\bwhy\b", headings, re.IGNORECASE)
+    assert re.search(r"how long", headings, re.IGNORECASE)
+    assert re.search(r"delet", headings, re.IGNORECASE)
+    [main] = find_all(elements, "main")
+    for collected in ["name", "email address", "phone number", "message"]:
+        assert collected in main.text
+    assert re.search(r"\b(\d+|one|two|three) (years?|months?|days)\b", main.text)
+    assert re.search(r"\b(erase|delete)\b", main.text)
+
+
+def test_the_home_page_lists_conditions_latest_research_and_invites_questions(client, content):
+    response = get(client, "/", 200)
+    elements = parse(response)
+
+    links = {a.attrs.get("href"): a.text for a in find_all(elements, "a")}
+    assert links[SLE] == "Systemic lupus erythematosus (SLE)"
+    assert links[STUDY].startswith("A Long-Term Follow-up Study")
+    assert "/research/" in links
+    assert "/conditions/draft-condition/" not in links
+    assert "/research/draft-study/" not in links
+    assert "Draft" not in response.content.decode()
+    [main] = find_all(elements, "main")
+    assert [a for a in find_all(elements, "a", within=main) if a.attrs["href"] == "/inquire/"]
+
+
+def test_the_sitemap_lists_the_published_pages_only(client, content):
+    response = get(client, "/sitemap.xml", 200)
+
+    assert response["Content-Type"].startswith("application/xml")
+    root = ElementTree.fromstring(response.content)
+    namespace = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    paths = [urlsplit(loc.text).path for loc in root.iter(f"{namespace}loc")]
+    assert {"/", "/conditions/", SLE, "/research/", STUDY, "/privacy/"} <= set(paths)
+    assert "/conditions/draft-condition/" not in paths
+    assert "/research/draft-study/" not in paths
+    assert len(paths) == len(set(paths))
+
+
+def test_robots_txt_points_search_engines_to_the_sitemap(client):
+    response = get(client, "/robots.txt", 200)
+
+    assert response["Content-Type"].startswith("text/plain")
+    text = response.content.decode()
+    assert re.search(r"^Sitemap: https?://[^/\s]+/sitemap\.xml$", text, re.MULTILINE)
+    assert re.search(r"^Disallow: /admin/$", text, re.MULTILINE)
+
+
+def test_the_health_check_says_ok_when_the_database_answers(client, db):
+    response = get(client, "/healthz", 200)
+
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["status"] == "ok"
+    assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+def test_the_health_check_answers_503_with_a_reason_when_the_database_is_down(
+    client, db, monkeypatch
+):
+    def unreachable():
+        raise OperationalError('connection to server at "secret-db-host" failed')
+
+    # Undone before the test database is rolled back, which needs a working cursor.
+    with monkeypatch.context() as patch:
+        patch.setattr(connection, "cursor", unreachable)
+        response = get(client, "/healthz", 503)
+
+    assert response["Content-Type"] == "application/json"
+    data = response.json()
+    assert data["status"] != "ok"
+    assert data["reason"]
+    assert "secret-db-host" not in response.content.decode()
+
+
+def test_an_unknown_address_gets_a_friendly_not_found_page(client, content):
+    response = get(client, "/no-such-page/%3Cscript%3Ealert(1)%3C/script%3E/", 404)
+
+    elements = parse(response)
+    assert find_all(elements, "h1")[0].text == "We could not find that page"
+    [main] = find_all(elements, "main")
+    links = [a.attrs.get("href") for a in find_all(elements, "a", within=main)]
+    assert "/" in links
+    assert "/conditions/" in links
+    assert "<script>alert(1)" not in response.content.decode()
+
+
+@pytest.mark.urls("tests.clinic.raising_urls")
+def test_an_error_gets_a_friendly_page_without_details(db):
+    client = Client(raise_request_exception=False)
+
+    response = get(client, "/fail/", 500)
+
+    html = response.content.decode()
+    for detail in ["Secret detail", "Jane Example", "hunter2", "RuntimeError", "Traceback"]:
+        assert detail not in html
+    elements = parse(response)
+    [h1] = find_all(elements, "h1")
+    assert "something went wrong" in h1.text
+    [main] = find_all(elements, "main")
+    assert find_all(elements, "a", within=main, href="/")
+    [footer] = find_all(elements, "footer")
+    assert "not medical advice" in footer.text
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"]
+
+
+# Production: DJANGO_DEBUG=false with the settings a deployment gives.
+
+HTTPS_SETTINGS = [
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_PROXY_SSL_HEADER",
+    "SECURE_REDIRECT_EXEMPT",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+]
+DEVELOPMENT_MAILERS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+}
+
+
+def production_env(**variables):
+    """A deployment's environment, free of whatever the test run itself was given."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DJANGO_", "EMAIL_", "SITE_", "INQUIRY_"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="clinic.settings",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        SITE_URL="https://clinic.example",
+        INQUIRY_NOTIFY_EMAILS="coordinators@clinic.example",
+        EMAIL_HOST="smtp.clinic.example",
+    )
+    env.update(variables)
+    return {name: value for name, value in env.items() if value is not None}
+
+
+def run_in_production(args, **variables):
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=django_settings.BASE_DIR,
+        env=production_env(**variables),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def production_setting(expression, **variables):
+    """`expression` evaluated on the settings a deployment with this environment gets."""
+    script = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        f"print(json.dumps({expression}))"
+    )
+    result = run_in_production(["-c", script], **variables)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = run_in_production(["manage.py", "check", "--deploy", "--fail-level", "WARNING"])
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "WARNING" not in output
+    assert "System check identified no issues" in output
+
+
+def test_production_without_an_smtp_server_refuses_to_start_or_still_sends_email():
+    result = run_in_production(
+        [
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.MAILERS['default']['BACKEND'])",
+        ],
+        EMAIL_HOST=None,
+    )
+
+    if result.returncode:
+        assert "EMAIL_HOST" in result.stderr.splitlines()[-1]
+    else:
+        assert result.stdout.strip() not in DEVELOPMENT_MAILERS
+
+
+@pytest.fixture(scope="module")
+def production_https_settings():
+    return production_setting(f"{{name: getattr(settings, name) for name in {HTTPS_SETTINGS!r}}}")
+
+
+@pytest.fixture
+def production(settings, production_https_settings):
+    """This test process, switched to the HTTPS settings the production configuration has."""
+    for name, value in production_https_settings.items():
+        if name == "SECURE_PROXY_SSL_HEADER" and value is not None:
+            value = tuple(value)
+        setattr(settings, name, value)
+    return production_https_settings
+
+
+def test_in_production_plain_http_is_redirected_to_https(client, db, production):
+    response = client.get("/privacy/?from=a-link")
+
+    assert response.status_code == 301
+    assert response["Location"] == "https://testserver/privacy/?from=a-link"
+
+
+def test_in_production_https_responses_carry_hsts(client, db, production):
+    response = client.get("/privacy/", secure=True)
+
+    assert response.status_code == 200
+    hsts = response["Strict-Transport-Security"]
+    max_age = int(re.search(r"max-age=(\d+)", hsts)[1])
+    assert max_age >= 60 * 60 * 24 * 365
+    assert "includeSubDomains" in hsts
+
+
+def test_in_production_https_reported_by_the_proxy_is_trusted(client, db, production):
+    response = client.get("/privacy/", headers={"X-Forwarded-Proto": "https"})
+
+    assert response.status_code == 200
+    assert "Strict-Transport-Security" in response
+
+
+def test_in_production_the_health_check_also_answers_over_plain_http(client, db, production):
+    response = get(client, "/healthz", 200)
+
+    assert response.json()["status"] == "ok"
+
+
+def test_in_production_cookies_are_sent_over_https_only(client, db, production):
+    response = client.get("/admin/login/", secure=True)
+
+    assert response.status_code == 200
+    assert response.cookies[django_settings.CSRF_COOKIE_NAME]["secure"] is True
+    assert production["SESSION_COOKIE_SECURE"] is True
