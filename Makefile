@@ -57,6 +57,7 @@ lint: $(VENV)/.installed-dev
 
 check: export DJANGO_DEBUG = true
 check: $(VENV)/.installed-dev
+	@mkdir -p var
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 

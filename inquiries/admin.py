@@ -1,12 +1,74 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import Prefetch, Q
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
-from inquiries.models import EmailDelivery, Inquiry
+from inquiries import export, tasks
+from inquiries.models import EmailDelivery, Inquiry, InquiryAccess, InquiryNote
 
 SUBMITTED_FIELDS = [
     "reference", "created_at", "name", "email", "phone", "country", "condition", "message",
-    "contact_preference", "consent_at", "consent_version", "source_page", "referrer",
-    "utm_source", "utm_medium", "utm_campaign", "ip_hash", "spam_reason",
+    "contact_preference", "consent_at", "consent_version",
 ]  # fmt: skip
+ORIGIN_FIELDS = ["source_page", "referrer", "utm_source", "utm_medium", "utm_campaign"]
+RECORD_FIELDS = ["ip_hash", "spam_reason", "first_contacted_at", "erased_at", "erased_by"]
+
+
+class NotificationStateFilter(admin.SimpleListFilter):
+    title = "notification state"
+    parameter_name = "notification"
+
+    def lookups(self, request, model_admin):
+        return [("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed"), ("none", "None")]
+
+    def queryset(self, request, queryset):
+        State = EmailDelivery.State
+        failed = Q(deliveries__state=State.FAILED)
+        unsent = Q(deliveries__state__in=[State.PENDING, State.SENDING])
+        match self.value():
+            case "failed":
+                return queryset.filter(failed).distinct()
+            case "pending":
+                return queryset.filter(unsent).exclude(failed).distinct()
+            case "sent":
+                return queryset.filter(deliveries__isnull=False).exclude(failed | unsent).distinct()
+            case "none":
+                return queryset.filter(deliveries__isnull=True)
+        return queryset
+
+
+def notification_state(inquiry):
+    """“sent 25 Nov 14:02”, “pending (attempt 2)”, “failed: …” from the prefetched deliveries."""
+    deliveries = list(inquiry.deliveries.all())
+    if not deliveries:
+        return "none"
+    if failed := [d for d in deliveries if d.state == EmailDelivery.State.FAILED]:
+        return f"failed after {failed[0].attempts} attempt(s): {failed[0].last_error}"
+    if unsent := [d for d in deliveries if d.state != EmailDelivery.State.SENT]:
+        attempts = max(d.attempts for d in unsent)
+        return f"pending (attempt {attempts} failed, retrying)" if attempts else "pending"
+    last = max(d.sent_at for d in deliveries)
+    return f"sent {timezone.localtime(last):%d %b %H:%M}"
+
+
+class InquiryNoteInline(admin.TabularInline):
+    """Notes are added, never edited or removed: each keeps its author and time."""
+
+    model = InquiryNote
+    fields = ["text", "author", "created_at"]
+    readonly_fields = ["author", "created_at"]
+    extra = 1
+    can_delete = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        return obj is not None and not obj.is_erased and super().has_add_permission(request, obj)
 
 
 class EmailDeliveryInline(admin.TabularInline):
@@ -19,16 +81,247 @@ class EmailDeliveryInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class InquiryAccessInline(admin.TabularInline):
+    model = InquiryAccess
+    fields = ["at", "user", "action"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "access log (superusers only)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
 
 @admin.register(Inquiry)
 class InquiryAdmin(admin.ModelAdmin):
-    list_display = ["reference", "created_at", "name", "condition", "status", "assigned_to"]
-    list_filter = ["status", "condition", "assigned_to", "created_at"]
+    list_display = [
+        "reference", "created_at", "name", "condition", "status", "assigned_to",
+        "notifications",
+    ]  # fmt: skip
+    list_filter = [
+        "status", "condition", "assigned_to", NotificationStateFilter,
+        ("created_at", admin.DateFieldListFilter),
+    ]  # fmt: skip
     search_fields = ["reference", "name", "email", "phone"]
-    readonly_fields = SUBMITTED_FIELDS
-    fields = [*SUBMITTED_FIELDS[:10], "status", "assigned_to", *SUBMITTED_FIELDS[10:]]
-    inlines = [EmailDeliveryInline]
+    ordering = ["-created_at"]
+    list_select_related = ["condition", "assigned_to"]
+    list_per_page = 50
     date_hierarchy = "created_at"
+    readonly_fields = [
+        *SUBMITTED_FIELDS, *ORIGIN_FIELDS, *RECORD_FIELDS, "notifications", "status_history",
+        "earlier_inquiries",
+    ]  # fmt: skip
+    fieldsets = [
+        ("Work on this inquiry", {"fields": ["status", "assigned_to", "notifications"]}),
+        ("Submitted", {"fields": SUBMITTED_FIELDS}),
+        ("Earlier inquiries from this person", {"fields": ["earlier_inquiries"]}),
+        ("Where the visitor came from", {"fields": ORIGIN_FIELDS}),
+        ("History", {"fields": ["status_history", *RECORD_FIELDS]}),
+    ]
+    inlines = [InquiryNoteInline, EmailDeliveryInline, InquiryAccessInline]
+    actions = [
+        "mark_contacted", "mark_closed", "mark_spam", "assign_to_me", "resend_notifications",
+        "resend_all_notifications", "export_csv", "erase_personal_data",
+    ]  # fmt: skip
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("deliveries", queryset=EmailDelivery.objects.order_by("kind"))
+            )
+        )
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Inquiries are never deleted: personal data is erased instead, keeping the record.
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            inquiry = self.get_object(request, object_id)
+            if inquiry is not None and self.has_view_or_change_permission(request, inquiry):
+                InquiryAccess.objects.create(inquiry=inquiry, user=request.user)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if change and "status" in form.changed_data:
+            new_status = obj.status
+            obj.status = form.initial["status"]
+            history = obj.set_status(new_status, request.user)
+            super().save_model(request, obj, form, change)
+            if history:
+                history.save()
+        else:
+            super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        notes = formset.save(commit=False)
+        for note in notes:
+            if isinstance(note, InquiryNote) and note.pk is None:
+                note.author = request.user
+                note.created_at = timezone.now()
+            note.save()
+        formset.save_m2m()
+
+    @admin.display(description="Notifications")
+    def notifications(self, inquiry):
+        return notification_state(inquiry)
+
+    @admin.display(description="Status changes")
+    def status_history(self, inquiry):
+        changes = inquiry.status_changes.select_related("changed_by")
+        if not changes:
+            return "No changes yet."
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    timezone.localtime(c.changed_at).strftime("%d %b %Y %H:%M"),
+                    c.changed_by.get_username() if c.changed_by else "system",
+                    c.get_from_status_display(),
+                    c.get_to_status_display(),
+                )
+                for c in changes
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>When</th><th>Who</th><th>From</th><th>To</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            rows,
+        )
+
+    @admin.display(description="Earlier inquiries")
+    def earlier_inquiries(self, inquiry):
+        same_person = Q(email__iexact=inquiry.email) if inquiry.email else Q(pk__in=[])
+        if inquiry.phone:
+            same_person |= Q(phone=inquiry.phone)
+        others = Inquiry.objects.filter(same_person).exclude(pk=inquiry.pk).order_by("-created_at")
+        if not others:
+            return "None."
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}">{}</a> ({}, {})',
+            (
+                (
+                    reverse("admin:inquiries_inquiry_change", args=[o.pk]),
+                    o.reference,
+                    timezone.localtime(o.created_at).strftime("%d %b %Y"),
+                    o.get_status_display(),
+                )
+                for o in others[:20]
+            ),
+        )
+
+    def _change_status(self, request, queryset, status):
+        changed = sum(inquiry.change_status(status, request.user) for inquiry in queryset)
+        self.message_user(request, f"{changed} inquiry(ies) marked {status}.", messages.SUCCESS)
+
+    @admin.action(description="Mark selected as contacted", permissions=["change"])
+    def mark_contacted(self, request, queryset):
+        self._change_status(request, queryset, Inquiry.Status.CONTACTED)
+
+    @admin.action(description="Mark selected as closed", permissions=["change"])
+    def mark_closed(self, request, queryset):
+        self._change_status(request, queryset, Inquiry.Status.CLOSED)
+
+    @admin.action(description="Mark selected as spam", permissions=["change"])
+    def mark_spam(self, request, queryset):
+        self._change_status(request, queryset, Inquiry.Status.SPAM)
+
+    @admin.action(description="Assign selected to me", permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        count = queryset.update(assigned_to=request.user)
+        self.message_user(request, f"{count} inquiry(ies) assigned to you.", messages.SUCCESS)
+
+    def _resend(self, request, queryset, resend_sent):
+        deliveries = EmailDelivery.objects.filter(inquiry__in=queryset, inquiry__erased_at=None)
+        queued = sum(tasks.requeue(d, resend_sent=resend_sent) for d in deliveries)
+        self.message_user(request, f"{queued} email(s) queued to be sent again.", messages.SUCCESS)
+
+    @admin.action(description="Re-send notifications not yet sent", permissions=["change"])
+    def resend_notifications(self, request, queryset):
+        self._resend(request, queryset, resend_sent=False)
+
+    @admin.action(
+        description="Re-send notifications, including emails already sent", permissions=["change"]
+    )
+    def resend_all_notifications(self, request, queryset):
+        self._resend(request, queryset, resend_sent=True)
+
+    @admin.action(description="Export selected as CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        inquiries = list(queryset.select_related("condition", "assigned_to"))
+        InquiryAccess.objects.bulk_create(
+            InquiryAccess(inquiry=i, user=request.user, action=InquiryAccess.Action.EXPORTED)
+            for i in inquiries
+        )
+        response = HttpResponse(
+            export.inquiries_csv(inquiries), content_type="text/csv; charset=utf-8"
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="inquiries-{stamp}.csv"'
+        return response
+
+    @admin.action(
+        description="Erase personal data of selected (on request)", permissions=["change"]
+    )
+    def erase_personal_data(self, request, queryset):
+        if request.POST.get("confirm") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/inquiries/inquiry/erase_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Erase personal data?",
+                    "inquiries": queryset,
+                    "opts": self.model._meta,
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        for inquiry in queryset:
+            inquiry.erase_personal_data(by=request.user.get_username())
+            InquiryAccess.objects.create(
+                inquiry=inquiry, user=request.user, action=InquiryAccess.Action.ERASED
+            )
+        self.message_user(
+            request, f"Personal data of {queryset.count()} inquiry(ies) erased.", messages.SUCCESS
+        )
+
+
+@admin.register(InquiryAccess)
+class InquiryAccessAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "action", "inquiry"]
+    list_filter = ["action", "user", ("at", admin.DateFieldListFilter)]
+    search_fields = ["inquiry__reference", "user__username"]
+    list_select_related = ["inquiry", "user"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -61,6 +61,8 @@ class Inquiry(models.Model):
     status = models.CharField(
         max_length=12, choices=Status.choices, default=Status.NEW, db_index=True
     )
+    status_changed_at = models.DateTimeField(default=timezone.now, editable=False)
+    first_contacted_at = models.DateTimeField(null=True, blank=True, editable=False)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -68,6 +70,8 @@ class Inquiry(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_inquiries",
     )
+    erased_at = models.DateTimeField("personal data erased", null=True, blank=True, editable=False)
+    erased_by = models.CharField(max_length=150, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -99,6 +103,44 @@ class Inquiry(models.Model):
     def get_admin_url(self):
         return reverse("admin:inquiries_inquiry_change", args=[self.pk])
 
+    def set_status(self, status, user=None):
+        """Change the status, keeping the history; the caller saves the inquiry."""
+        if status == self.status:
+            return None
+        change = StatusChange(
+            inquiry=self, changed_by=user, from_status=self.status, to_status=status
+        )
+        now = timezone.now()
+        if self.first_contacted_at is None and status in FIRST_CONTACT_STATUSES:
+            self.first_contacted_at = now
+        self.status, self.status_changed_at = status, now
+        change.changed_at = now
+        return change
+
+    def change_status(self, status, user=None):
+        """Change the status and save it with its history entry."""
+        with transaction.atomic():
+            change = self.set_status(status, user)
+            if change is None:
+                return False
+            self.save(update_fields=["status", "status_changed_at", "first_contacted_at"])
+            change.save()
+        return True
+
+    def erase_personal_data(self, by):
+        """Wipe what identifies the patient; the reference, status and dates stay for statistics."""
+        with transaction.atomic():
+            for name in PERSONAL_FIELDS:
+                setattr(self, name, "")
+            self.erased_at, self.erased_by = timezone.now(), str(by)[:150]
+            self.save(update_fields=[*PERSONAL_FIELDS, "erased_at", "erased_by"])
+            self.notes.all().delete()
+            self.deliveries.update(last_error="")
+
+    @property
+    def is_erased(self):
+        return self.erased_at is not None
+
     @property
     def condition_name(self):
         return self.condition.name if self.condition else "Other / not sure"
@@ -106,6 +148,69 @@ class Inquiry(models.Model):
     @property
     def is_spam(self):
         return self.status == self.Status.SPAM
+
+
+# Everything a patient typed, or that could lead back to them.
+PERSONAL_FIELDS = [
+    "name", "email", "phone", "country", "message", "referrer", "utm_source", "utm_medium",
+    "utm_campaign", "ip_hash",
+]  # fmt: skip
+FIRST_CONTACT_STATUSES = {Inquiry.Status.CONTACTED, Inquiry.Status.SCHEDULED}
+
+
+class InquiryNote(models.Model):
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("added", default=timezone.now)
+    text = models.TextField(max_length=5000)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"Note on {self.inquiry.reference}"
+
+
+class StatusChange(models.Model):
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="status_changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    from_status = models.CharField(max_length=12, choices=Inquiry.Status.choices)
+    to_status = models.CharField(max_length=12, choices=Inquiry.Status.choices)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.inquiry.reference}: {self.from_status} → {self.to_status}"
+
+
+class InquiryAccess(models.Model):
+    """Who opened or exported which inquiry, and when: for superusers to audit."""
+
+    class Action(models.TextChoices):
+        VIEWED = "viewed", "Viewed"
+        EXPORTED = "exported", "Exported"
+        ERASED = "erased", "Erased personal data"
+
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="accesses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.VIEWED)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = "inquiry access"
+        verbose_name_plural = "inquiry access log"
+
+    def __str__(self):
+        return f"{self.user} {self.get_action_display().lower()} {self.inquiry.reference}"
 
 
 class EmailDelivery(models.Model):
