@@ -1,9 +1,12 @@
 import datetime
+import importlib
 import itertools
 
 import pytest
+from django.utils import timezone
 
 from conditions.models import Condition
+from inquiries.models import Inquiry
 from research.models import KeyFinding, Study
 
 _numbers = itertools.count(1)
@@ -57,5 +60,61 @@ def make_study(db):
                 study=study, label=label, value=value, count=count, order=order
             )
         return study
+
+    return make
+
+
+def _staff_group(name):
+    """The group the data migration made; rebuilt after a transactional test flushed it."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.filter(name=name).first()
+    if group is None:
+        for app_config in apps.get_app_configs():
+            create_permissions(app_config, verbosity=0)
+        grants = importlib.import_module("clinic.migrations.0001_staff_groups").GROUPS[name]
+        group = Group.objects.create(name=name)
+        group.permissions.set(
+            Permission.objects.get(content_type__app_label=app, codename=f"{action}_{model}")
+            for app, model, actions in grants
+            for action in actions
+        )
+    return group
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser("admin", "admin@clinic.example", None)
+
+
+@pytest.fixture
+def coordinator(django_user_model):
+    user = django_user_model.objects.create_user("coordinator", is_staff=True)
+    user.groups.add(_staff_group("Patient coordinators"))
+    return user
+
+
+@pytest.fixture
+def content_editor(django_user_model):
+    user = django_user_model.objects.create_user("editor", is_staff=True)
+    user.groups.add(_staff_group("Content editors"))
+    return user
+
+
+@pytest.fixture
+def make_inquiry(db):
+    def make(**fields):
+        values = {
+            "name": "Jane Patient",
+            "email": "jane@example.com",
+            "message": "I would like to know more about the treatment.",
+            "contact_preference": Inquiry.ContactPreference.EMAIL,
+            "consent_at": timezone.now(),
+            "consent_version": "2026-11",
+        }
+        values.update(fields)
+        return Inquiry.objects.create(**values)
 
     return make
