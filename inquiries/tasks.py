@@ -98,7 +98,8 @@ def _claim(delivery_id):
     now = timezone.now()
     with transaction.atomic():
         delivery = (
-            EmailDelivery.objects.select_for_update()
+            # Lock only the delivery row: the inquiry's condition is an outer join.
+            EmailDelivery.objects.select_for_update(of=("self",))
             .select_related("inquiry", "inquiry__condition")
             .filter(pk=delivery_id, state=State.PENDING, next_attempt_at__lte=now)
             .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE))
