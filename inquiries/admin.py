@@ -144,6 +144,13 @@ class InquiryAdmin(admin.ModelAdmin):
             )
         )
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assigned_to":
+            kwargs["queryset"] = db_field.related_model.objects.filter(
+                is_active=True, is_staff=True
+            ).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def has_add_permission(self, request):
         return False
 
