@@ -61,5 +61,8 @@ check: $(VENV)/.installed-dev
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
+bench: $(VENV)/.installed
+	bench/run
+
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -178,7 +178,7 @@ _smtp_options = {
     "timeout": 20,
 }
 if _email_host:
-    _mailer = {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": _smtp_options}
+    _mailer = {"BACKEND": "clinic.mail.SMTPBackend", "OPTIONS": _smtp_options}
 else:
     _mailer = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
 MAILERS = {"default": _mailer}

@@ -52,7 +52,9 @@ def notification_state(inquiry):
         attempts = max(d.attempts for d in unsent)
         return f"pending (attempt {attempts} failed, retrying)" if attempts else "pending"
     last = max(d.sent_at for d in deliveries)
-    return f"sent {timezone.localtime(last):%d %b %H:%M}"
+    warnings = "; ".join(d.last_error for d in deliveries if d.last_error)
+    sent = f"sent {timezone.localtime(last):%d %b %H:%M}"
+    return f"{sent} ({warnings})" if warnings else sent
 
 
 class InquiryNoteInline(admin.TabularInline):

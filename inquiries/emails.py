@@ -38,11 +38,12 @@ def staff_notification(inquiry):
         "admin_url": settings.SITE_URL + inquiry.get_admin_url(),
         "include_details": settings.INQUIRY_EMAIL_INCLUDE_DETAILS,
     }
+    # Without details, nothing ties the patient to a condition: no condition, no Reply-To.
     return _message(
         "inquiry-staff",
         context,
         to=settings.INQUIRY_NOTIFY_EMAILS,
-        reply_to=[inquiry.email],
+        reply_to=[inquiry.email] if settings.INQUIRY_EMAIL_INCLUDE_DETAILS else [],
         headers={"Message-ID": message_id(inquiry, kind)},
     )
 

@@ -5,8 +5,12 @@ the row "sending", sends, and marks it "sent". So:
 - a task that runs twice, or two workers at once, find the row claimed or sent and do nothing;
 - an SMTP failure leaves the row pending with the error, and a retry is queued with backoff;
 - a worker that dies before sending leaves a stale claim, and the email is retried;
-- a worker that dies while sending leaves the row "sending": whether the email left is unknown,
-  so it is marked failed for a person to check and re-send, never sent again automatically.
+- a worker that dies while sending leaves the row "sending", and a connection lost while sending
+  (after the server may have taken the message) gives no answer: either way whether the email
+  left is unknown, so it is marked failed for a person to check and re-send, never sent again
+  automatically;
+- a server that takes the staff email but refuses some of its addresses: the email counts as
+  sent, with the refused addresses recorded as its last error.
 """
 
 import logging
@@ -40,7 +44,7 @@ MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 CLAIM_LEASE = timedelta(minutes=10)
 RECOVERY_INTERVAL = timedelta(minutes=5)
 UNCERTAIN = (
-    "The worker stopped while sending, so this email may or may not have been delivered. "
+    "Sending stopped half-way, so this email may or may not have been delivered. "
     "Check with the recipient before re-sending."
 )
 
@@ -134,11 +138,39 @@ def deliver(delivery_id):
         connection.send_messages([message])
     except Exception as error:
         _close_quietly(connection)
+        if _outcome_unknown(error):
+            _mark(delivery, state=State.FAILED, last_error=f"{UNCERTAIN} ({describe(error)})")
+            logger.error(
+                "Delivery of %s email for inquiry id=%s is uncertain",
+                delivery.kind,
+                delivery.inquiry_id,
+            )
+            return "uncertain"
         return _failed(delivery, error)
-    _mark(delivery, state=State.SENT, sent_at=timezone.now(), last_error="")
+    refused = getattr(connection, "refused_recipients", {})
+    _mark(delivery, state=State.SENT, sent_at=timezone.now(), last_error=_partly_refused(refused))
     _close_quietly(connection)
     logger.info("Sent %s email for inquiry id=%s", delivery.kind, delivery.inquiry_id)
     return "sent"
+
+
+def _outcome_unknown(error):
+    """True when the connection failed mid-conversation: the server may have taken the message.
+
+    A reply with an error code is a clear refusal, so a retry is safe; a lost connection or a
+    timeout after the message went out is not, and a retry could deliver a second copy.
+    """
+    if isinstance(error, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
+        return False
+    return isinstance(error, OSError)
+
+
+def _partly_refused(refused):
+    if not refused:
+        return ""
+    codes = sorted({code for code, _ in refused.values()})
+    # Only the staff email has several recipients, and those are the clinic's own addresses.
+    return f"Sent, but the mail server refused {', '.join(sorted(refused))} (codes {codes})"
 
 
 def describe(error):
