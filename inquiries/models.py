@@ -129,6 +129,8 @@ class Inquiry(models.Model):
 
     def erase_personal_data(self, by):
         """Wipe what identifies the patient; the reference, status and dates stay for statistics."""
+        if self.is_erased:
+            return
         with transaction.atomic():
             for name in PERSONAL_FIELDS:
                 setattr(self, name, "")

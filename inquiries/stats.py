@@ -11,11 +11,17 @@ MEDIAN_WINDOW = timedelta(days=30)
 
 
 def one_business_day_before(moment):
-    """The same time one working day (Monday to Friday) earlier."""
-    moment -= timedelta(days=1)
-    while moment.weekday() >= 5:
-        moment -= timedelta(days=1)
-    return moment
+    """The moment 24 working hours (Monday to Friday, in the clinic's time zone) before `moment`."""
+    local = timezone.localtime(moment)
+    if local.weekday() >= 5:
+        # Weekend hours do not count: start from the end of the Friday before.
+        local = (local - timedelta(days=local.weekday() - 5)).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+    earlier = local - timedelta(days=1)
+    if earlier.weekday() >= 5:
+        earlier -= timedelta(days=2)
+    return earlier
 
 
 def dashboard(now=None):
