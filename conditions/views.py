@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from conditions.models import Condition
@@ -11,6 +12,7 @@ def condition_list(request):
     )
 
 
+@never_cache  # the page embeds the inquiry form, with a token for each visit
 @require_safe
 def condition_detail(request, slug):
     condition = get_object_or_404(Condition.objects.published(), slug=slug)

@@ -42,6 +42,16 @@ def validate_phone(value):
         raise ValidationError("Enter a phone number with 7 to 20 digits, including the area code.")
 
 
+class MessageField(forms.CharField):
+    """A textarea's text, with line breaks counted as a browser counts them (CR LF as one)."""
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
+
+
+CHOICE_ERRORS = {"invalid_choice": "Choose one of the options in the list."}
+
+
 class InquiryForm(forms.Form):
     name = forms.CharField(
         label="Full name",
@@ -70,8 +80,8 @@ class InquiryForm(forms.Form):
         validators=[single_line],
         widget=forms.TextInput(attrs={"autocomplete": "country-name"}),
     )
-    condition = forms.ChoiceField(label="Condition")
-    message = forms.CharField(
+    condition = forms.ChoiceField(label="Condition", error_messages=CHOICE_ERRORS)
+    message = MessageField(
         label="Tell us about your situation",
         min_length=10,
         max_length=5000,
@@ -85,6 +95,7 @@ class InquiryForm(forms.Form):
         choices=Inquiry.ContactPreference.choices,
         initial=Inquiry.ContactPreference.EMAIL,
         widget=forms.RadioSelect,
+        error_messages=CHOICE_ERRORS,
     )
     consent = forms.BooleanField(
         error_messages={"required": "Please tick the box so that we may answer your request."}
@@ -100,6 +111,9 @@ class InquiryForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Whatever a bot puts in the hidden fields marks it as spam, not as a form error.
+        for hidden in ("website", "form_token"):
+            self.fields[hidden].validators = []
         conditions = [(c.slug, c.name) for c in Condition.objects.published().only("slug", "name")]
         self.fields["condition"].choices = [
             ("", "Choose one"),

@@ -1,5 +1,8 @@
 """Counting form posts per client in the shared cache, so the limit holds across processes."""
 
+import math
+import time
+
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
@@ -20,11 +23,18 @@ def over_limit(request):
         return False
     limit, window = settings.INQUIRY_RATE_LIMIT
     key = f"inquiry-posts:{ip_hash(request)}"
-    if cache.add(key, 1, timeout=window):
+    # The window opens with the client's first post. Its end is kept beside the count because
+    # some caches (the database cache) reset an entry's expiry when they increment it.
+    now = time.time()
+    cache.add(f"{key}:since", now, timeout=window)
+    since = cache.get(f"{key}:since", now)
+    remaining = max(1, math.ceil(since + window - now))
+    if cache.add(key, 1, timeout=remaining):
         return False
     try:
         count = cache.incr(key)
     except ValueError:  # the window ended between add() and incr()
-        cache.set(key, 1, timeout=window)
+        cache.set(key, 1, timeout=remaining)
         count = 1
+    cache.touch(key, remaining)
     return count > limit

@@ -5,6 +5,7 @@ same token also carries where the visitor came from, and a nonce that makes a se
 same form (a reload, a double click) find the first inquiry instead of creating another.
 """
 
+import re
 import secrets
 import time
 
@@ -13,18 +14,24 @@ from django.core import signing
 SALT = "inquiries.form-token"
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign")
 MAX_TEXT = 200
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _plain(value, limit):
+    """Text from a URL or header, without control characters (PostgreSQL refuses NUL)."""
+    return CONTROL.sub("", value)[:limit]
 
 
 def make(request):
     data = {
         "t": int(time.time()),
         "n": secrets.token_hex(16),
-        "p": request.path[:500],
-        "r": request.META.get("HTTP_REFERER", "")[:500],
+        "p": _plain(request.path, 500),
+        "r": _plain(request.META.get("HTTP_REFERER", ""), 500),
     }
-    data.update(
-        {key: request.GET.get(key, "")[:MAX_TEXT] for key in UTM_KEYS if request.GET.get(key)}
-    )
+    for key in UTM_KEYS:
+        if value := _plain(request.GET.get(key, ""), MAX_TEXT):
+            data[key] = value
     return signing.dumps(data, salt=SALT, compress=True)
 
 

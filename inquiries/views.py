@@ -18,7 +18,13 @@ ALLOWED_POST_FIELDS = {*InquiryForm.base_fields, "csrfmiddlewaretoken"}
 
 
 def unexpected_fields(request):
-    """Why the post is not one our form makes, or None: unknown, repeated or file fields."""
+    """Why the post is not one our form makes, or None: unreadable, unknown, repeated or files."""
+    if request.content_type == "application/x-www-form-urlencoded":
+        try:
+            request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            # Django would read such a body as Latin-1 and store mangled text.
+            return "The form was sent with characters we could not read."
     if request.FILES:
         return "The form does not take files."
     for name, values in request.POST.lists():

@@ -1,0 +1,310 @@
+"""Shared by the inquiry tests: a clean cache, a valid post, a controllable clock, HTML parsing."""
+
+import asyncio
+import email
+import email.message
+import email.policy
+import logging
+import signal
+import socket
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from types import SimpleNamespace
+from urllib.parse import urlencode
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.cache import cache
+from django.core.management import call_command
+from django.tasks import task_backends
+from django.utils import timezone
+from django_tasks_db.backend import DatabaseBackend
+
+from inquiries import token
+from inquiries.models import Inquiry
+from inquiries.views import SESSION_KEY
+from tests import pages
+
+DB_FIXTURES = {"db", "transactional_db", "live_server"}
+
+
+@pytest.fixture(autouse=True)
+def empty_cache(request):
+    """Rate-limit counters live in the shared cache: start every database test without any."""
+    if DB_FIXTURES & set(request.fixturenames) or request.node.get_closest_marker("django_db"):
+        # pytest-django picks a transactional database itself when the test asked for one.
+        request.getfixturevalue("db")
+        cache.clear()
+    yield
+
+
+def form_token_in(response):
+    """The signed form_token of the form on a page."""
+    return Page(response).find("input", name="form_token").attrs["value"]
+
+
+@pytest.fixture
+def fetch_form_token(client):
+    """GET a page with a form (with `client`, or `using`) and return its form_token."""
+
+    def fetch(page="/inquire/", *, using=None, **headers):
+        response = (using or client).get(page, **headers)
+        assert response.status_code == 200
+        return form_token_in(response)
+
+    return fetch
+
+
+@pytest.fixture
+def valid_post(make_condition, fetch_form_token):
+    """A function returning the fields of a valid inquiry, with a token from a real form page.
+
+    The token comes from `page` (so the inquiry records that page and its UTM parameters);
+    keyword arguments replace fields, and a value of None leaves the field out.
+    """
+    condition = make_condition(name="Systemic Lupus Erythematosus", slug="sle-test")
+
+    def make(page="/inquire/", **fields):
+        data = {
+            "name": "Ada Lovelace",
+            "email": "ada@example.com",
+            "phone": "+44 20 7946 0000",
+            "country": "United Kingdom",
+            "condition": condition.slug,
+            "message": "I was diagnosed with lupus in 2019 and would like to know more.",
+            "contact_preference": "email",
+            "consent": "on",
+            "website": "",
+        }
+        if "form_token" not in fields:
+            data["form_token"] = fetch_form_token(page)
+        data.update(fields)
+        return {name: value for name, value in data.items() if value is not None}
+
+    make.condition = condition
+    return make
+
+
+@pytest.fixture
+def submit(client):
+    """Post fields to /inquire/ form-encoded, as a browser does; `data` may be a list of pairs."""
+
+    def post(data, *, using=None, **extra):
+        body = data if isinstance(data, (str, bytes)) else urlencode(data, doseq=True)
+        return (using or client).post(
+            "/inquire/", body, content_type="application/x-www-form-urlencoded", **extra
+        )
+
+    return post
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The clock the form token reads (only that one: the cache keeps real time)."""
+    now = SimpleNamespace(value=1_800_000_000.0)
+
+    def advance(seconds):
+        now.value += seconds
+
+    monkeypatch.setattr(token, "time", SimpleNamespace(time=lambda: now.value))
+    return SimpleNamespace(advance=advance, now=lambda: now.value)
+
+
+class Page:
+    """A parsed HTML response (see tests/pages.py), searchable by tag, attributes and class."""
+
+    def __init__(self, response):
+        self.elements = pages.parse(response)
+
+    def find_all(self, tag=None, *, within=None, has_class=None, **attrs):
+        """Elements by tag, exact attribute values (`aria_hidden="true"`, `for_="id_name"`),
+        a class they carry and an element they are inside."""
+        wanted = {name.rstrip("_").replace("_", "-"): value for name, value in attrs.items()}
+        return [
+            element
+            for element in self.elements
+            if (tag is None or element.tag == tag)
+            and (within is None or within in element.ancestors)
+            and (has_class is None or has_class in classes(element))
+            and all(element.attrs.get(name) == value for name, value in wanted.items())
+        ]
+
+    def find(self, tag=None, **kwargs):
+        found = self.find_all(tag, **kwargs)
+        assert len(found) == 1, f"expected one <{tag}> with {kwargs}, found {len(found)}"
+        return found[0]
+
+
+def classes(element):
+    return (element.attrs.get("class") or "").split()
+
+
+@pytest.fixture
+def parse():
+    """Parse a response: parse(response).find("input", name="email")."""
+    return Page
+
+
+# Email delivery: a real SMTP server on loopback, the database task queue and its real worker, and
+# a clock the delivery code reads (django.utils.timezone.now).
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Received:
+    sender: str
+    recipients: list
+    message: email.message.EmailMessage
+
+
+class MailSink:
+    """An aiosmtpd handler that keeps what it receives.
+
+    `refuse` holds recipient addresses answered with 550. When `hold` is set, DATA is recorded and
+    then the server waits for `hold` before answering 250: the message has arrived but the client
+    does not know it yet (the moment a crash leaves delivery uncertain).
+    """
+
+    def __init__(self):
+        self.received = []
+        self.refuse = set()
+        self.hold = None
+        self.data_arrived = threading.Event()
+        self._lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+        self.data_arrived.set()
+        if self.hold is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.hold.wait, 60)
+        return "250 Message accepted for delivery"
+
+
+class SMTPServer:
+    """aiosmtpd on 127.0.0.1; stop() and start() again on the same port simulate an outage."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.handler = MailSink()
+        self._controller = None
+
+    def start(self):
+        assert self._controller is None, "already running"
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self):
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def running(self):
+        return self._controller is not None
+
+    @property
+    def received(self):
+        return list(self.handler.received)
+
+    def message_ids(self):
+        return [item.message["Message-ID"] for item in self.handler.received]
+
+    def release(self):
+        if self.handler.hold is not None:
+            self.handler.hold.set()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A running SMTP server on loopback, and the default mailer pointed at it."""
+    server = SMTPServer()
+    server.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "clinic.mail.SMTPBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 5},
+        }
+    }
+    yield server
+    server.release()
+    server.stop()
+
+
+@pytest.fixture
+def task_queue(settings):
+    """Tasks go to the database queue, as in production; returns a function running the worker.
+
+    `task_queue()` runs django-tasks-db's `db_worker` in this process until no task is due;
+    `task_queue("run_worker")` runs the project's command, which first recovers stalled emails.
+    """
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    # Django resets its task backends when TASKS changes: the code under test sees the queue.
+    assert isinstance(task_backends["default"], DatabaseBackend)
+
+    def run(command="db_worker"):
+        signals = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
+        saved_handlers = {number: signal.getsignal(number) for number in signals}
+        loggers = [logging.getLogger(name) for name in ("django.tasks", "django_tasks_db")]
+        saved_levels = [logger.level for logger in loggers]
+        try:
+            call_command(
+                command, batch=True, reload=False, startup_delay=False, interval=0, verbosity=0
+            )
+        finally:
+            # The worker installs its own signal handlers and log levels for a process it owns.
+            for number, handler in saved_handlers.items():
+                signal.signal(number, handler)
+            for logger, level in zip(loggers, saved_levels, strict=True):
+                logger.setLevel(level)
+
+    return run
+
+
+@pytest.fixture
+def time_travel(monkeypatch):
+    """Moves django.utils.timezone.now() forward, for the delivery code and the task queue."""
+    real_now = timezone.now
+    offset = SimpleNamespace(value=timedelta(0))
+
+    def now():
+        return real_now() + offset.value
+
+    def advance(delta):
+        offset.value += delta
+
+    def to(moment):
+        """Jump to a moment (just after it), never backwards."""
+        offset.value += max(moment - now(), timedelta(0)) + timedelta(seconds=1)
+
+    monkeypatch.setattr(timezone, "now", now)
+    return SimpleNamespace(now=now, advance=advance, to=to)
+
+
+@pytest.fixture
+def submit_inquiry(client, valid_post, settings):
+    """Post the real form (fetched first, for its token) and return the saved inquiry."""
+    settings.INQUIRY_MIN_SECONDS = 0
+    settings.INQUIRY_RATE_LIMIT = None
+
+    def submit(**fields):
+        response = client.post("/inquire/", valid_post(**fields))
+        assert response.status_code == 303, response.content.decode()[:2000]
+        assert response["Location"] == "/inquire/thanks/"
+        return Inquiry.objects.get(reference=client.session[SESSION_KEY])
+
+    submit.condition = valid_post.condition
+    return submit

@@ -1,0 +1,346 @@
+"""Crash safety of email delivery: a task run twice, a worker that dies before, while or after
+claiming an email, and two workers racing for one email never send the same email twice, and
+never lose one (SPEC §8: "no email is sent twice for one inquiry when a worker crashes").
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from inquiries import tasks
+from inquiries.models import EmailDelivery
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BASE_DIR = Path(django_settings.BASE_DIR)
+STAFF = ["coordinators@clinic.example"]
+ON_POSTGRESQL = connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def email_settings(settings):
+    settings.INQUIRY_NOTIFY_EMAILS = STAFF
+    settings.SITE_URL = "https://clinic.example"
+
+
+def send_tasks(delivery, **filters):
+    return DBTaskResult.objects.filter(
+        task_path=tasks.send_inquiry_email.module_path,
+        args_kwargs={"args": [delivery.pk], "kwargs": {}},
+        **filters,
+    )
+
+
+def claimed_by_a_worker_that_died(delivery):
+    """Mark the delivery's queued task as taken by a worker, as db_worker does before running it."""
+    [result] = send_tasks(delivery, status="READY")
+    result.claim("worker-that-died")
+
+
+def assert_each_sent_once(smtp_server, inquiry, kinds=("staff", "acknowledgement")):
+    ids = smtp_server.message_ids()
+    assert sorted(ids) == sorted(f"<{inquiry.reference}.{kind}@clinic.example>" for kind in kinds)
+
+
+# In-process: the states a dead worker leaves behind, and what the next worker does with them.
+
+
+def test_a_task_that_runs_twice_sends_once(submit_inquiry, task_queue, smtp_server):
+    inquiry = submit_inquiry()
+    staff = inquiry.deliveries.get(kind="staff")
+
+    assert tasks.deliver(staff.pk) == "sent"
+    assert tasks.deliver(staff.pk) == "nothing to do"
+    assert smtp_server.message_ids() == [f"<{inquiry.reference}.staff@clinic.example>"]
+
+    # The same task queued again (twice for each email) and the worker running all of them.
+    for delivery in inquiry.deliveries.all():
+        tasks.send_inquiry_email.enqueue(delivery.pk)
+        tasks.send_inquiry_email.enqueue(delivery.pk)
+    task_queue()
+
+    assert_each_sent_once(smtp_server, inquiry)
+    staff.refresh_from_db()
+    assert (staff.state, staff.attempts) == ("sent", 1)
+
+
+def test_a_task_lost_with_its_worker_before_it_ran_is_recovered_and_sent_once(
+    submit_inquiry, task_queue, smtp_server, time_travel
+):
+    inquiry = submit_inquiry()
+    staff = inquiry.deliveries.get(kind="staff")
+    claimed_by_a_worker_that_died(staff)
+
+    # The next worker does not know yet that the first one died: it sends only the other email.
+    task_queue("run_worker")
+    assert_each_sent_once(smtp_server, inquiry, kinds=["acknowledgement"])
+    staff.refresh_from_db()
+    assert (staff.state, staff.attempts) == ("pending", 0)
+
+    time_travel.advance(tasks.CLAIM_LEASE + timedelta(minutes=1))
+    assert tasks.recover_stalled_deliveries() == 1
+    task_queue()
+    task_queue("run_worker")
+
+    assert_each_sent_once(smtp_server, inquiry)
+    staff.refresh_from_db()
+    assert (staff.state, staff.attempts) == ("sent", 1)
+
+
+def test_a_claim_left_by_a_dead_worker_is_sent_again_exactly_once_after_its_lease(
+    submit_inquiry, task_queue, smtp_server, time_travel
+):
+    inquiry = submit_inquiry()
+    staff = inquiry.deliveries.get(kind="staff")
+    # The worker claimed the email (and counted the attempt), then died before sending.
+    claimed_by_a_worker_that_died(staff)
+    EmailDelivery.objects.filter(pk=staff.pk).update(claimed_at=timezone.now(), attempts=1)
+
+    # While the claim is fresh the worker may still be alive: nobody touches the email.
+    time_travel.advance(tasks.CLAIM_LEASE - timedelta(minutes=1))
+    assert tasks.recover_stalled_deliveries() == 0
+    task_queue()
+    assert_each_sent_once(smtp_server, inquiry, kinds=["acknowledgement"])
+
+    time_travel.advance(timedelta(minutes=2))
+    assert tasks.recover_stalled_deliveries() == 1
+    task_queue()
+
+    assert_each_sent_once(smtp_server, inquiry)
+    staff.refresh_from_db()
+    assert (staff.state, staff.attempts) == ("sent", 2)
+    # Recovery running again later finds nothing to do.
+    time_travel.advance(tasks.CLAIM_LEASE * 3)
+    task_queue("run_worker")
+    assert_each_sent_once(smtp_server, inquiry)
+
+
+def test_an_email_left_sending_by_a_dead_worker_is_failed_for_a_person_and_not_resent(
+    submit_inquiry, task_queue, smtp_server, time_travel, admin_client
+):
+    inquiry = submit_inquiry()
+    staff = inquiry.deliveries.get(kind="staff")
+    claimed_by_a_worker_that_died(staff)
+    EmailDelivery.objects.filter(pk=staff.pk).update(
+        claimed_at=timezone.now(), attempts=1, state="sending"
+    )
+
+    time_travel.advance(tasks.CLAIM_LEASE + timedelta(minutes=1))
+    task_queue("run_worker")
+
+    staff.refresh_from_db()
+    assert staff.state == "failed"
+    assert "may or may not have been delivered" in staff.last_error
+    assert staff.last_error == tasks.UNCERTAIN
+    assert_each_sent_once(smtp_server, inquiry, kinds=["acknowledgement"])
+    response = admin_client.get(f"/admin/inquiries/inquiry/{inquiry.pk}/change/")
+    assert "may or may not have been delivered" in response.content.decode()
+
+    time_travel.advance(timedelta(days=1))
+    task_queue("run_worker")
+    assert_each_sent_once(smtp_server, inquiry, kinds=["acknowledgement"])
+
+    # A person who checked may re-send it.
+    assert tasks.requeue(staff) is True
+    task_queue()
+    assert_each_sent_once(smtp_server, inquiry)
+
+
+# Real processes: `manage.py run_worker` killed with SIGKILL and started again.
+
+
+def shared_database_url():
+    """The test database as a DATABASE_URL another process can open, or None (in-memory)."""
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        auth = quote(db["USER"] or "", safe="")
+        if db["PASSWORD"]:
+            auth += ":" + quote(db["PASSWORD"], safe="")
+        host = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
+        return f"postgres://{auth}@{host}/{quote(db['NAME'], safe='')}"
+    if connection.vendor == "sqlite" and not connection.is_in_memory_db():
+        return "sqlite:///" + str(Path(db["NAME"]).resolve())
+    return None
+
+
+@pytest.fixture
+def worker_process(smtp_server, settings, tmp_path):
+    """Start `manage.py run_worker` in its own process against the test database and SMTP server."""
+    url = shared_database_url()
+    if url is None:
+        pytest.skip(
+            "needs a database another process can open: the SQLite test database is in memory; "
+            "run with DATABASE_URL=postgres://... to test a real worker crash"
+        )
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "false",  # the database queue, as deployed (debug runs tasks in-process)
+        "DJANGO_SECRET_KEY": "crash-test-" + os.urandom(8).hex(),
+        "DATABASE_URL": url,
+        "SITE_URL": settings.SITE_URL,
+        "DJANGO_HTTPS": "false",
+        "INQUIRY_NOTIFY_EMAILS": ",".join(settings.INQUIRY_NOTIFY_EMAILS),
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_server.port),
+    }
+    env.pop("CACHE_URL", None)
+    env.pop("REDIS_URL", None)
+    started = []
+
+    def start(*, batch=True):
+        options = ["--batch"] if batch else ["--interval", "0.1"]
+        log = open(tmp_path / f"worker-{len(started)}.log", "wb")
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "run_worker", "--no-reload", "--no-startup-delay"]
+            + options,
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        process.log_path = log.name
+        started.append((process, log))
+        return process
+
+    def run():
+        """Run a worker until no task is due; it must exit cleanly."""
+        process = start()
+        assert process.wait(timeout=60) == 0, Path(process.log_path).read_text()[-3000:]
+
+    start.run = run
+    yield start
+    for process, log in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
+
+
+def wait_for(condition, timeout=30, what="condition"):
+    """Poll another process's progress, with a bound."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_a_worker_killed_while_sending_never_sends_the_email_twice(
+    submit_inquiry, task_queue, smtp_server, worker_process
+):
+    inquiry = submit_inquiry()
+    # The server takes the message and then waits before it answers: the worker dies not
+    # knowing whether the email left.
+    smtp_server.handler.hold = threading.Event()
+    worker = worker_process()
+    wait_for(
+        lambda: smtp_server.handler.data_arrived.is_set() or worker.poll() is not None,
+        what="the worker to send an email",
+    )
+    assert smtp_server.handler.data_arrived.is_set(), Path(worker.log_path).read_text()
+    worker.send_signal(signal.SIGKILL)
+    assert worker.wait(timeout=10) == -signal.SIGKILL
+    smtp_server.release()
+    smtp_server.handler.hold = None
+
+    [uncertain] = EmailDelivery.objects.filter(state="sending")
+    assert len(smtp_server.received) == 1
+
+    # The restarted worker sends the other email and leaves the uncertain one alone.
+    worker_process.run()
+    assert_each_sent_once(smtp_server, inquiry)
+    uncertain.refresh_from_db()
+    assert uncertain.state == "sending"
+
+    # Once the dead worker's claim has outlived its lease, the next worker gives the email to a
+    # person to check: never sent a second time.
+    EmailDelivery.objects.filter(pk=uncertain.pk).update(
+        claimed_at=timezone.now() - tasks.CLAIM_LEASE - timedelta(minutes=1)
+    )
+    worker_process.run()
+    uncertain.refresh_from_db()
+    assert uncertain.state == "failed"
+    assert uncertain.last_error == tasks.UNCERTAIN
+    assert_each_sent_once(smtp_server, inquiry)
+    other = inquiry.deliveries.exclude(pk=uncertain.pk).get()
+    assert other.state == "sent"
+
+
+def test_a_worker_killed_before_it_claimed_anything_leaves_the_emails_to_the_next_one(
+    submit_inquiry, task_queue, smtp_server, worker_process
+):
+    inquiry = submit_inquiry()
+    deliveries = list(inquiry.deliveries.all())
+    # The emails are not due yet (as for a retry), so the first worker starts and only waits.
+    for delivery in deliveries:
+        send_tasks(delivery).update(run_after=timezone.now() + timedelta(hours=1))
+    worker = worker_process(batch=False)
+    recovery_ran = DBTaskResult.objects.filter(
+        task_path=tasks.recover_deliveries.module_path, status="SUCCESSFUL"
+    )
+    wait_for(recovery_ran.exists, what="the worker to start and run its first task")
+    worker.send_signal(signal.SIGKILL)
+    assert worker.wait(timeout=10) == -signal.SIGKILL
+
+    for delivery in deliveries:
+        delivery.refresh_from_db()
+        assert (delivery.state, delivery.attempts, delivery.claimed_at) == ("pending", 0, None)
+    assert smtp_server.received == []
+
+    for delivery in deliveries:
+        send_tasks(delivery).update(run_after=timezone.now() - timedelta(seconds=1))
+    worker_process.run()
+    assert_each_sent_once(smtp_server, inquiry)
+    worker_process.run()
+    assert_each_sent_once(smtp_server, inquiry)
+    assert set(inquiry.deliveries.values_list("state", flat=True)) == {"sent"}
+
+
+@pytest.mark.skipif(
+    not ON_POSTGRESQL,
+    reason="two workers at once need row locks (SELECT ... FOR UPDATE): PostgreSQL only; "
+    "run with DATABASE_URL=postgres://...",
+)
+def test_two_workers_at_once_never_send_the_same_email_twice(
+    submit_inquiry, task_queue, smtp_server
+):
+    inquiries = [submit_inquiry(email=f"patient{n}@example.org") for n in range(3)]
+    deliveries = list(EmailDelivery.objects.filter(inquiry__in=inquiries))
+    assert len(deliveries) == 6
+
+    for delivery in deliveries:
+        barrier = threading.Barrier(2, timeout=30)
+        outcomes, errors = [], []
+
+        def worker(delivery_id=delivery.pk, barrier=barrier, outcomes=outcomes, errors=errors):
+            try:
+                barrier.wait()
+                outcomes.append(tasks.deliver(delivery_id))
+            except Exception as error:  # reported by the assertion below
+                errors.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == []
+        assert sorted(outcomes) == ["nothing to do", "sent"]
+
+    ids = smtp_server.message_ids()
+    assert len(ids) == 6
+    assert len(set(ids)) == 6
+    assert set(EmailDelivery.objects.values_list("state", flat=True)) == {"sent"}
