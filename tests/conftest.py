@@ -90,6 +90,13 @@ def superuser(django_user_model):
 
 
 @pytest.fixture
+def superuser_client(client, superuser):
+    # force_login needs no password, and hashing one would cost most of a test's time.
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
 def coordinator(django_user_model):
     user = django_user_model.objects.create_user("coordinator", is_staff=True)
     user.groups.add(_staff_group("Patient coordinators"))

@@ -19,16 +19,6 @@ Most people with lupus take medicine every day. **Your doctor** can help you fin
 """
 
 
-@pytest.fixture
-def superuser_client(client, django_user_model):
-    # force_login needs no password, and hashing one would cost most of the test's time.
-    user = django_user_model.objects.create_superuser(
-        username="admin", email="admin@clinic.example", password=None
-    )
-    client.force_login(user)
-    return client
-
-
 def change_url(condition):
     return f"{CHANGELIST}{condition.pk}/change/"
 

@@ -17,16 +17,6 @@ cells. So we cannot tell if **the cells** caused the results. One group of docto
 """
 
 
-@pytest.fixture
-def superuser_client(client, django_user_model):
-    # force_login needs no password, and hashing one would cost most of the test's time.
-    user = django_user_model.objects.create_superuser(
-        username="admin", email="admin@clinic.example", password=None
-    )
-    client.force_login(user)
-    return client
-
-
 def change_url(study):
     return f"{CHANGELIST}{study.pk}/change/"
 
