@@ -115,7 +115,7 @@ class InquiryAdmin(admin.ModelAdmin):
         "status", "condition", "assigned_to", NotificationStateFilter,
         ("created_at", admin.DateFieldListFilter),
     ]  # fmt: skip
-    search_fields = ["reference", "name", "email", "phone"]
+    search_fields = ["reference", "name", "email", "phone", "phone_digits"]
     ordering = ["-created_at"]
     list_select_related = ["condition", "assigned_to"]
     list_per_page = 50
@@ -217,10 +217,7 @@ class InquiryAdmin(admin.ModelAdmin):
 
     @admin.display(description="Earlier inquiries")
     def earlier_inquiries(self, inquiry):
-        same_person = Q(email__iexact=inquiry.email) if inquiry.email else Q(pk__in=[])
-        if inquiry.phone:
-            same_person |= Q(phone=inquiry.phone)
-        others = Inquiry.objects.filter(same_person).exclude(pk=inquiry.pk).order_by("-created_at")
+        others = inquiry.earlier_from_same_person()
         if not others:
             return "None."
         return format_html_join(

@@ -11,6 +11,7 @@ from conditions.models import Condition
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a reference read out over the phone cannot be misheard.
 REFERENCE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
 REFERENCE_LENGTH = 6
+PHONE_MATCH_DIGITS = 9
 
 
 def new_reference():
@@ -35,6 +36,8 @@ class Inquiry(models.Model):
     name = models.CharField(max_length=120)
     email = models.EmailField(max_length=254)
     phone = models.CharField(max_length=40, blank=True)
+    # The number's digits, so that "+44 20 7946 0000" and "020 7946 0000" can be matched.
+    phone_digits = models.CharField(max_length=40, blank=True, editable=False, db_index=True)
     country = models.CharField(max_length=80, blank=True)
     condition = models.ForeignKey(
         Condition,
@@ -87,6 +90,10 @@ class Inquiry(models.Model):
         return self.reference
 
     def save(self, *args, **kwargs):
+        self.phone_digits = "".join(char for char in self.phone if char.isdigit())
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "phone" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "phone_digits"}
         if self.reference:
             return super().save(*args, **kwargs)
         # A clash is astronomically rare; retry with a fresh reference rather than fail.
@@ -99,6 +106,14 @@ class Inquiry(models.Model):
                 if not Inquiry.objects.filter(reference=self.reference).exists():
                     raise
         raise IntegrityError("Could not find a free inquiry reference.")
+
+    def earlier_from_same_person(self):
+        """Other inquiries with the same email, or a phone number ending in the same digits."""
+        same_person = Q(email__iexact=self.email) if self.email else Q(pk__in=[])
+        if len(self.phone_digits) >= PHONE_MATCH_DIGITS:
+            # The last digits survive the different ways of writing a country or area code.
+            same_person |= Q(phone_digits__endswith=self.phone_digits[-PHONE_MATCH_DIGITS:])
+        return Inquiry.objects.filter(same_person).exclude(pk=self.pk).order_by("-created_at")
 
     def get_admin_url(self):
         return reverse("admin:inquiries_inquiry_change", args=[self.pk])
@@ -154,8 +169,8 @@ class Inquiry(models.Model):
 
 # Everything a patient typed, or that could lead back to them.
 PERSONAL_FIELDS = [
-    "name", "email", "phone", "country", "message", "referrer", "utm_source", "utm_medium",
-    "utm_campaign", "ip_hash",
+    "name", "email", "phone", "phone_digits", "country", "message", "referrer", "utm_source",
+    "utm_medium", "utm_campaign", "ip_hash",
 ]  # fmt: skip
 FIRST_CONTACT_STATUSES = {Inquiry.Status.CONTACTED, Inquiry.Status.SCHEDULED}
 

@@ -558,6 +558,19 @@ def test_earlier_inquiries_from_the_same_person_are_linked(staff_client, make_in
     assert inquiry.reference not in shown
 
 
+def test_the_same_phone_number_written_differently_is_the_same_person(staff_client, make_inquiry):
+    international = make_inquiry(email="ada.work@example.com", phone="+44 20 7946 0000")
+    national = make_inquiry(email="a.l@example.org", phone="020 7946-0000")
+    other_number = make_inquiry(email="grace@example.net", phone="020 7946 0001")
+    inquiry = make_inquiry(email="ada@example.org", phone="(0044) 20.7946.0000")
+
+    shown = readonly(staff_client.get(change_url(inquiry)), "earlier_inquiries")
+
+    assert international.reference in shown
+    assert national.reference in shown
+    assert other_number.reference not in shown
+
+
 def test_an_inquiry_from_someone_new_has_no_earlier_inquiries(staff_client, make_inquiry):
     make_inquiry(email="grace@example.net", phone="+1 555 0100 200")
     inquiry = make_inquiry(email="ada@example.org", phone="")
@@ -1004,8 +1017,8 @@ def test_confirming_erases_personal_data_and_keeps_the_record(
     assert response.status_code == 302
     inquiry = Inquiry.objects.get(pk=inquiry_to_erase.pk)
     for wiped in [
-        "name", "email", "phone", "country", "message", "referrer", "utm_source", "utm_medium",
-        "utm_campaign", "ip_hash",
+        "name", "email", "phone", "phone_digits", "country", "message", "referrer", "utm_source",
+        "utm_medium", "utm_campaign", "ip_hash",
     ]:  # fmt: skip
         assert getattr(inquiry, wiped) == "", wiped
     assert {name: getattr(inquiry, name) for name in kept} == kept
