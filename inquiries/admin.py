@@ -73,33 +73,31 @@ class InquiryNoteInline(admin.TabularInline):
         return obj is not None and not obj.is_erased and super().has_add_permission(request, obj)
 
 
-class EmailDeliveryInline(admin.TabularInline):
+class RecordInline(admin.TabularInline):
+    """Rows the system writes (deliveries, the access log): shown, never edited in admin."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class EmailDeliveryInline(RecordInline):
     model = EmailDelivery
     fields = ["kind", "state", "attempts", "sent_at", "next_attempt_at", "last_error"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
-class InquiryAccessInline(admin.TabularInline):
+class InquiryAccessInline(RecordInline):
     model = InquiryAccess
     fields = ["at", "user", "action"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = "access log (superusers only)"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
