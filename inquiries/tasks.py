@@ -87,8 +87,8 @@ def requeue(delivery, *, resend_sent=False):
         delivery = EmailDelivery.objects.select_for_update().get(pk=delivery.pk)
         if delivery.state == State.SENT and not resend_sent:
             return False
-        if delivery.state == State.SENDING and delivery.claimed_at > timezone.now() - CLAIM_LEASE:
-            return False
+        if delivery.claimed_at and delivery.claimed_at > timezone.now() - CLAIM_LEASE:
+            return False  # a worker is on it right now; a second one could send it twice
         delivery.state = State.PENDING
         delivery.attempts = 0
         delivery.claimed_at = None
@@ -148,7 +148,13 @@ def deliver(delivery_id):
             return "uncertain"
         return _failed(delivery, error)
     refused = getattr(connection, "refused_recipients", {})
-    _mark(delivery, state=State.SENT, sent_at=timezone.now(), last_error=_partly_refused(refused))
+    _mark(
+        delivery,
+        state=State.SENT,
+        sent_at=timezone.now(),
+        last_error=_partly_refused(refused),
+        claimed_at=None,
+    )
     _close_quietly(connection)
     logger.info("Sent %s email for inquiry id=%s", delivery.kind, delivery.inquiry_id)
     return "sent"

@@ -285,6 +285,21 @@ def test_requeue_refuses_to_send_a_sent_email_again_unless_asked(
     assert staff.state == "sent"
 
 
+def test_requeue_leaves_an_email_a_worker_is_sending_alone(submit_inquiry, task_queue, smtp_server):
+    inquiry = submit_inquiry()
+    staff = inquiry.deliveries.get(kind="staff")
+    # A worker has claimed it and is opening the SMTP connection.
+    claimed = tasks._claim(staff.pk)
+
+    assert tasks.requeue(staff) is False
+    assert tasks.requeue(staff, resend_sent=True) is False
+
+    assert tasks.deliver(staff.pk) == "nothing to do"
+    staff.refresh_from_db()
+    assert staff.claimed_at == claimed.claimed_at
+    assert smtp_server.received == []
+
+
 def test_a_refused_recipient_is_recorded_without_the_address(
     submit_inquiry, task_queue, smtp_server, caplog
 ):
