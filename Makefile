@@ -17,6 +17,10 @@ help:
 	@echo "make lint   ruff check and format check"
 	@echo "make bench  measure page speed (see bench/README.md)"
 
+# The default SQLite database, collected static files and the benchmark's database live here.
+var:
+	@mkdir -p var
+
 $(PY):
 	@python=$$(scripts/find-python) && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade 'pip>=26'
@@ -30,16 +34,14 @@ $(VENV)/.installed-dev: pyproject.toml build-constraints.txt | $(PY)
 	@touch $(VENV)/.installed $@
 
 run: export DJANGO_DEBUG ?= true
-run: $(VENV)/.installed
-	@mkdir -p var
+run: $(VENV)/.installed | var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py load_content
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 serve: export DJANGO_DEBUG = false
-serve: $(VENV)/.installed
-	@mkdir -p var
+serve: $(VENV)/.installed | var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput --verbosity 0
@@ -48,7 +50,7 @@ serve: $(VENV)/.installed
 
 # Tests always run with the development settings; production settings are tested explicitly.
 test: export DJANGO_DEBUG = true
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev | var
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
@@ -56,8 +58,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 
 check: export DJANGO_DEBUG = true
-check: $(VENV)/.installed-dev
-	@mkdir -p var
+check: $(VENV)/.installed-dev | var
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
