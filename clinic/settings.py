@@ -16,6 +16,7 @@ from clinic.env import (
     env_int,
     env_list,
     env_rate,
+    env_secret_key,
     env_str,
 )
 
@@ -26,7 +27,8 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 if DEBUG:
     SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-key-for-local-development-only")
 else:
-    SECRET_KEY = env_str("DJANGO_SECRET_KEY", required=True)
+    # A weak key stops every production process at start-up, `make serve` first of all.
+    SECRET_KEY = env_secret_key("DJANGO_SECRET_KEY")
 
 SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}" if DEBUG else None)
 if SITE_URL is None:
