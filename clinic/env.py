@@ -9,9 +9,16 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email
 
+# The value .env.example shows: a copy left unchanged is a key everyone knows.
+SECRET_KEY_PLACEHOLDER = "replace-me-with-the-output-of-the-command-above-never-use-this-one"
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off"}
 
@@ -23,6 +30,25 @@ def env_str(name, default=None, *, required=False):
     if required:
         raise ImproperlyConfigured(f"Set the environment variable {name}.")
     return default
+
+
+def env_secret_key(name):
+    """A required secret key that `manage.py check --deploy` would not call weak (W009)."""
+    value = env_str(name, required=True)
+    if value == SECRET_KEY_PLACEHOLDER:
+        problem = "is the placeholder from .env.example"
+    elif len(value) < SECRET_KEY_MIN_LENGTH:
+        problem = f"is shorter than {SECRET_KEY_MIN_LENGTH} characters"
+    elif len(set(value)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        problem = f"has fewer than {SECRET_KEY_MIN_UNIQUE_CHARACTERS} different characters"
+    elif value.startswith(SECRET_KEY_INSECURE_PREFIX):
+        problem = f"starts with {SECRET_KEY_INSECURE_PREFIX!r}, an example key"
+    else:
+        return value
+    raise ImproperlyConfigured(
+        f"{name} {problem}. Generate one: "
+        'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+    )
 
 
 def env_bool(name, default):

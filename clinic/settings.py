@@ -16,6 +16,7 @@ from clinic.env import (
     env_int,
     env_list,
     env_rate,
+    env_secret_key,
     env_str,
 )
 
@@ -26,7 +27,8 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 if DEBUG:
     SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-key-for-local-development-only")
 else:
-    SECRET_KEY = env_str("DJANGO_SECRET_KEY", required=True)
+    # A weak key stops every production process at start-up, `make serve` first of all.
+    SECRET_KEY = env_secret_key("DJANGO_SECRET_KEY")
 
 SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}" if DEBUG else None)
 if SITE_URL is None:
@@ -217,10 +219,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No query strings and no client addresses in any line (SPEC §14, clinic/logs.py).
+    "filters": {"redact": {"()": "clinic.logs.RedactFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "root": {
         "handlers": ["console"],
         "level": env_choice("DJANGO_LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR"]),
+    },
+    # Django's default handlers for these would print around the filter (runserver's request
+    # lines carry query strings); their records go to the console handler above instead.
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
     },
 }
 

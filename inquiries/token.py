@@ -12,6 +12,9 @@ import time
 from django.core import signing
 
 SALT = "inquiries.form-token"
+# A form older than this was not filled in by a person in one sitting: a bot replays a token it
+# fetched once, which would otherwise pass the fill-time check forever.
+MAX_AGE_SECONDS = 24 * 60 * 60
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign")
 MAX_TEXT = 200
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -50,3 +53,7 @@ def read(value):
 
 def age_seconds(data):
     return time.time() - data["t"]
+
+
+def expired(data):
+    return age_seconds(data) > MAX_AGE_SECONDS

@@ -42,6 +42,8 @@ def spam_reason(form, token_data):
         return "missing or forged form token"
     if token.age_seconds(token_data) < settings.INQUIRY_MIN_SECONDS:
         return "sent too fast"
+    if token.expired(token_data):
+        return "form token expired"
     return ""
 
 

@@ -3,6 +3,7 @@ fails with a message naming the variable when a value is missing or malformed.""
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -339,3 +340,50 @@ def test_a_malformed_log_level_fails_naming_the_variable(production_env):
     result = manage({**production_env, "DJANGO_LOG_LEVEL": "LOUD"}, "check")
     assert result.returncode != 0
     assert "DJANGO_LOG_LEVEL" in result.stderr
+
+
+# --- A weak secret key (SPEC §14) ----------------------------------------------------------------
+
+
+def env_example_secret_key():
+    lines = (Path(settings.BASE_DIR) / ".env.example").read_text().splitlines()
+    return next(line.split("=", 1)[1] for line in lines if line.startswith("DJANGO_SECRET_KEY="))
+
+
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        pytest.param(secrets.token_urlsafe(30), "is shorter than 50 characters", id="short"),
+        pytest.param("abcd" * 20, "has fewer than 5 different characters", id="few-characters"),
+        pytest.param(
+            "django-insecure-" + secrets.token_urlsafe(50),
+            "starts with 'django-insecure-'",
+            id="django-insecure",
+        ),
+        pytest.param(env_example_secret_key(), "is the placeholder", id="env-example"),
+    ],
+)
+def test_make_serve_refuses_a_weak_secret_key_before_anything_starts(
+    production_env, tmp_path, key, problem
+):
+    env = {**production_env, "DJANGO_SECRET_KEY": key, "PORT": "8799", "HOST": "127.0.0.1"}
+    serve = subprocess.Popen(
+        ["make", "--no-print-directory", "serve"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        output = serve.communicate(timeout=60)[0]
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait()
+
+    assert serve.returncode != 0
+    assert f"DJANGO_SECRET_KEY {problem}" in output, output[-3000:]
+    # Refused at the first step: not even the database was created.
+    assert not (tmp_path / "db.sqlite3").exists()

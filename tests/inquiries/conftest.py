@@ -6,7 +6,6 @@ import email.message
 import email.policy
 import logging
 import signal
-import socket
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,7 +23,7 @@ from django_tasks_db.backend import DatabaseBackend
 from inquiries import token
 from inquiries.models import Inquiry
 from inquiries.views import SESSION_KEY
-from tests import pages
+from tests import pages, serving
 
 DB_FIXTURES = {"db", "transactional_db", "live_server"}
 
@@ -150,12 +149,6 @@ def parse():
 # a clock the delivery code reads (django.utils.timezone.now).
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @dataclass
 class Received:
     sender: str
@@ -198,7 +191,7 @@ class SMTPServer:
     """aiosmtpd on 127.0.0.1; stop() and start() again on the same port simulate an outage."""
 
     def __init__(self):
-        self.port = free_port()
+        self.port = serving.free_port()
         self.handler = MailSink()
         self._controller = None
 
@@ -308,3 +301,29 @@ def submit_inquiry(client, valid_post, settings):
 
     submit.condition = valid_post.condition
     return submit
+
+
+# `make serve` in a subprocess (tests/serving.py).
+
+
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory):
+    """A folder with a migrated database and collected static files, shared by a module's tests."""
+    return serving.prepare_instance(tmp_path_factory.mktemp("serve"))
+
+
+@pytest.fixture
+def serve(instance, tmp_path):
+    """Starts scripts/serve on a free port with production settings; stops it after the test."""
+    started = []
+
+    def start(**extra):
+        env = serving.production_env(instance, serving.free_port(), **extra)
+        site = serving.Site(env, tmp_path / f"serve-{len(started)}.log")
+        started.append(site)
+        site.wait_until_healthy()
+        return site
+
+    yield start
+    for site in started:
+        site.stop()

@@ -146,6 +146,35 @@ def test_fill_time_counts_from_when_the_form_was_first_served(clock, valid_post,
     assert Inquiry.objects.get().status == Inquiry.Status.NEW
 
 
+@pytest.mark.parametrize(
+    ("age", "status"),
+    [
+        pytest.param(datetime.timedelta(hours=23), "new", id="23h"),
+        pytest.param(datetime.timedelta(hours=24), "new", id="24h"),
+        pytest.param(datetime.timedelta(hours=24, seconds=1), "spam", id="24h1s"),
+        pytest.param(datetime.timedelta(days=30), "spam", id="30d"),
+    ],
+)
+def test_a_form_older_than_24_hours_is_silently_spam(
+    clock, client, valid_post, submit, mailoutbox, age, status
+):
+    data = valid_post()
+    clock.advance(age.total_seconds())
+
+    response = submit(data)
+
+    # The sender cannot tell: the same redirect and thank-you page as anyone.
+    assert response.status_code == 303
+    assert response["Location"] == THANKS
+    assert reference_shown(client)
+    inquiry = Inquiry.objects.get()
+    assert inquiry.status == status
+    if status == "spam":
+        assert inquiry.spam_reason == "form token expired"
+        assert mailoutbox == []
+        assert EmailDelivery.objects.count() == 0
+
+
 def test_missing_form_token_is_spam(valid_post, submit, settings, mailoutbox):
     settings.INQUIRY_MIN_SECONDS = 0
 

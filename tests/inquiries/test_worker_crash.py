@@ -187,7 +187,7 @@ def worker_process(smtp_server, settings, tmp_path):
     env = {
         **os.environ,
         "DJANGO_DEBUG": "false",  # the database queue, as deployed (debug runs tasks in-process)
-        "DJANGO_SECRET_KEY": "crash-test-" + os.urandom(8).hex(),
+        "DJANGO_SECRET_KEY": os.urandom(32).hex(),
         "DATABASE_URL": url,
         "SITE_URL": settings.SITE_URL,
         "DJANGO_HTTPS": "false",
