@@ -15,6 +15,7 @@ from clinic.env import (
     env_emails,
     env_int,
     env_list,
+    env_networks,
     env_rate,
     env_str,
 )
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: X-Forwarded-* headers count only from TRUSTED_PROXIES, for everything below.
+    "clinic.http.ProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -189,6 +192,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+# Read only from TRUSTED_PROXIES: clinic.http.ProxyHeadersMiddleware drops it from anyone else.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
@@ -240,8 +244,9 @@ TASKS = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
-# How many proxies in front of the site append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# Addresses or networks of the proxies in front of the site, whose X-Forwarded-For and
+# X-Forwarded-Proto are believed (clinic.http); empty: only the connection's address counts.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 # Inquiries (SPEC §8).
 INQUIRY_NOTIFY_EMAILS = env_emails(
