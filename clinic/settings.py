@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "clinic.signin.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -128,9 +129,16 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# axes' reset on success would also clear failures against other usernames from this address and
+# against this username from other addresses; clinic.signin clears only the login's own.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "clinic.http.client_ip"
+# A staff session ends this long after signing in, and after STAFF_IDLE_MINUTES without a request
+# to admin (clinic.signin). No session outlives it, and `clean_auth_records` removes the ended ones.
+STAFF_SESSION_HOURS = env_int("STAFF_SESSION_HOURS", 8, minimum=1)
+STAFF_IDLE_MINUTES = 60
+SESSION_COOKIE_AGE = STAFF_SESSION_HOURS * 60 * 60
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
