@@ -21,10 +21,14 @@ def parse_address(text):
     """An IPv4 or IPv6 address, or None for anything else.
 
     An IPv4 address a dual-stack socket reports as IPv6 (::ffff:192.0.2.1) is the IPv4 address.
+    One with a zone (fe80::1%eth0) is none: it means nothing beyond one machine, and databases
+    refuse to store it.
     """
     try:
         address = ipaddress.ip_address(text.strip())
     except ValueError:
+        return None
+    if getattr(address, "scope_id", None):
         return None
     return getattr(address, "ipv4_mapped", None) or address
 

@@ -109,6 +109,7 @@ def test_an_ipv4_proxy_seen_through_a_dual_stack_socket_is_trusted(rf, trust):
         ("", PROXY),
         ("203.0.113.7:4711", PROXY),
         ("\x00\xff, 10.0.0.2", "10.0.0.2"),
+        ("fe80::1%eth0", PROXY),
     ],
 )
 def test_malformed_entries_are_never_taken_for_addresses(rf, trust, forwarded, client):
