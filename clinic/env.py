@@ -4,6 +4,7 @@ Every helper raises ImproperlyConfigured naming the variable, so a bad deploymen
 with a message the engineer on call can act on.
 """
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -105,6 +106,21 @@ def env_emails(name, default=None):
                 f"{name} has an invalid email address: {address!r}."
             ) from None
     return addresses
+
+
+def env_networks(name):
+    """Comma-separated addresses or CIDR networks (IPv4 or IPv6) as a tuple of ip_network."""
+    networks = []
+    for item in env_list(name):
+        try:
+            # A bare address is a network of one; host bits in a CIDR are forgiven (10.0.0.1/8).
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list addresses or networks such as 10.0.0.1 or 10.0.0.0/8, "
+                f"comma-separated; {item!r} is neither."
+            ) from None
+    return tuple(networks)
 
 
 RATE = re.compile(r"^(\d+)\s*/\s*(\d*)\s*([smh])$")

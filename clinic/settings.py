@@ -15,6 +15,7 @@ from clinic.env import (
     env_emails,
     env_int,
     env_list,
+    env_networks,
     env_rate,
     env_secret_key,
     env_str,
@@ -64,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: X-Forwarded-* headers count only from TRUSTED_PROXIES, for everything below.
+    "clinic.http.ProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -71,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "clinic.signin.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -127,9 +131,16 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# axes' reset on success would also clear failures against other usernames from this address and
+# against this username from other addresses; clinic.signin clears only the login's own.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "clinic.http.client_ip"
+# A staff session ends this long after signing in, and after STAFF_IDLE_MINUTES without a request
+# to admin (clinic.signin). No session outlives it, and `clean_auth_records` removes the ended ones.
+STAFF_SESSION_HOURS = env_int("STAFF_SESSION_HOURS", 8, minimum=1)
+STAFF_IDLE_MINUTES = 60
+SESSION_COOKIE_AGE = STAFF_SESSION_HOURS * 60 * 60
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -191,6 +202,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+# Read only from TRUSTED_PROXIES: clinic.http.ProxyHeadersMiddleware drops it from anyone else.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
@@ -252,8 +264,9 @@ TASKS = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
-# How many proxies in front of the site append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# Addresses or networks of the proxies in front of the site, whose X-Forwarded-For and
+# X-Forwarded-Proto are believed (clinic.http); empty: only the connection's address counts.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 # Inquiries (SPEC §8).
 INQUIRY_NOTIFY_EMAILS = env_emails(

@@ -1,7 +1,7 @@
 import secrets
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -268,3 +268,46 @@ class EmailDelivery(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.inquiry.reference}: {self.get_state_display()}"
+
+
+class PostCounterQuerySet(models.QuerySet):
+    def hit(self, key, window, now):
+        """Count one post for `key` and return the posts in its window, `now` included.
+
+        One INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLite alike): the database adds one to
+        the row it holds, so posts from many processes at once are all counted, which a cache's
+        read-then-write increment is not. The window opens with the first post and restarts with
+        the first post after it ended.
+        """
+        connection = connections[router.db_for_write(self.model)]
+        table, key_column, hits, ends = (
+            connection.ops.quote_name(name)
+            for name in (self.model._meta.db_table, "key", "hits", "window_ends")
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} AS c ({key_column}, {hits}, {ends}) VALUES (%s, 1, %s) "
+                f"ON CONFLICT ({key_column}) DO UPDATE SET "
+                f"{hits} = CASE WHEN c.{ends} <= %s THEN 1 ELSE c.{hits} + 1 END, "
+                f"{ends} = CASE WHEN c.{ends} <= %s THEN excluded.{ends} ELSE c.{ends} END "
+                f"RETURNING {hits}",
+                [key, now + window, now, now],
+            )
+            (count,) = cursor.fetchone()
+        if count == 1:
+            # A window opened: a good moment to forget the windows that have ended.
+            self.filter(window_ends__lte=now).delete()
+        return count
+
+
+class PostCounter(models.Model):
+    """Form posts per client (a salted hash) in the current window, when no Redis is configured."""
+
+    key = models.CharField(max_length=100, primary_key=True)
+    hits = models.PositiveIntegerField()
+    window_ends = models.FloatField("window ends (Unix time)", db_index=True)
+
+    objects = PostCounterQuerySet.as_manager()
+
+    def __str__(self):
+        return f"{self.hits} post(s) until {self.window_ends:.0f}"

@@ -1,6 +1,7 @@
 """Who may do what in admin, and the login lockout (SPEC §8, "Staff in Django admin")."""
 
 import importlib
+import ipaddress
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -361,9 +362,12 @@ def staff_member(django_user_model, fast_passwords, staff_groups):
     return user
 
 
-def log_in(client, username, password, ip="192.0.2.10"):
+def log_in(client, username, password, ip="192.0.2.10", **headers):
     return client.post(
-        LOGIN, {"username": username, "password": password, "next": "/admin/"}, REMOTE_ADDR=ip
+        LOGIN,
+        {"username": username, "password": password, "next": "/admin/"},
+        REMOTE_ADDR=ip,
+        **headers,
     )
 
 
@@ -464,3 +468,41 @@ def test_the_lockout_applies_to_superusers_too(client, django_user_model, fast_p
         log_in(client, "root", "wrong password")
 
     assert_locked_out(log_in(client, "root", PASSWORD, ip="203.0.113.9"))
+
+
+def test_signing_in_as_oneself_leaves_guesses_at_another_username_counted(
+    client, staff_member, django_user_model
+):
+    django_user_model.objects.create_superuser("root", "root@clinic.example", PASSWORD)
+    for _ in range(4):
+        log_in(client, "root", "wrong password", ip="192.0.2.66")
+    # The guesser is staff too, and signs in as themself between guesses from the same address.
+    assert_signed_in(log_in(client, "coord", PASSWORD, ip="192.0.2.66"))
+    client.logout()
+
+    log_in(client, "root", "wrong password", ip="192.0.2.66")
+
+    assert_locked_out(log_in(client, "root", PASSWORD, ip="203.0.113.9"))
+
+
+def test_signing_in_leaves_failures_from_another_address_counted(client, staff_member):
+    for _ in range(4):
+        log_in(client, "coord", "wrong password", ip="198.51.100.9")
+    assert_signed_in(log_in(client, "coord", PASSWORD, ip="192.0.2.10"))
+    client.logout()
+
+    log_in(client, "coord", "wrong password", ip="198.51.100.9")
+
+    assert_locked_out(log_in(client, "coord", PASSWORD, ip="192.0.2.10"))
+
+
+def test_behind_a_trusted_proxy_the_lockout_counts_the_forwarded_address(
+    client, staff_member, settings
+):
+    settings.TRUSTED_PROXIES = (ipaddress.ip_network("10.0.0.1"),)
+    proxy = {"ip": "10.0.0.1"}
+    for number in range(5):
+        log_in(client, f"guess-{number}", "x", **proxy, HTTP_X_FORWARDED_FOR="192.0.2.66")
+
+    assert_locked_out(log_in(client, "coord", PASSWORD, **proxy, HTTP_X_FORWARDED_FOR="192.0.2.66"))
+    assert_signed_in(log_in(client, "coord", PASSWORD, **proxy, HTTP_X_FORWARDED_FOR="192.0.2.77"))

@@ -298,6 +298,10 @@ def test_debug_is_off_unless_asked_for(production_env):
         ("INQUIRY_RETENTION_DAYS", "0"),
         ("INQUIRY_RATE_LIMIT", "lots"),
         ("INQUIRY_MIN_SECONDS", "-1"),
+        ("TRUSTED_PROXIES", "10.0.0.300"),
+        ("TRUSTED_PROXIES", "nginx"),
+        ("STAFF_SESSION_HOURS", "0"),
+        ("STAFF_SESSION_HOURS", "a day"),
     ],
 )
 def test_start_up_fails_naming_a_malformed_variable(production_env, variable, value):

@@ -1,6 +1,7 @@
 """What holds for the whole site: every page's frame, security headers, search engines, the health
 check, error pages and the production settings (SPEC §4, §9, §10)."""
 
+import ipaddress
 import json
 import os
 import re
@@ -425,11 +426,31 @@ def test_in_production_https_responses_carry_hsts(client, db, production):
     assert "includeSubDomains" in hsts
 
 
-def test_in_production_https_reported_by_the_proxy_is_trusted(client, db, production):
-    response = client.get("/privacy/", headers={"X-Forwarded-Proto": "https"})
+def test_in_production_https_reported_by_a_trusted_proxy_is_believed(
+    client, db, production, settings
+):
+    settings.TRUSTED_PROXIES = (ipaddress.ip_network("10.0.0.0/8"),)
+
+    response = client.get(
+        "/privacy/", REMOTE_ADDR="10.0.0.1", headers={"X-Forwarded-Proto": "https"}
+    )
 
     assert response.status_code == 200
     assert "Strict-Transport-Security" in response
+
+
+def test_in_production_https_reported_by_anyone_else_is_not_believed(
+    client, db, production, settings
+):
+    settings.TRUSTED_PROXIES = (ipaddress.ip_network("10.0.0.0/8"),)
+
+    response = client.get(
+        "/privacy/", REMOTE_ADDR="203.0.113.7", headers={"X-Forwarded-Proto": "https"}
+    )
+
+    assert response.status_code == 301
+    assert response["Location"] == "https://testserver/privacy/"
+    assert "Strict-Transport-Security" not in response
 
 
 def test_in_production_the_health_check_also_answers_over_plain_http(client, db, production):

@@ -1,0 +1,116 @@
+"""The rate limit counts every post when several server processes take posts at the same moment
+and there is no Redis: the count lives in the database (SPEC §8, §10, §14)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+PROCESSES = 4
+POSTS_EACH = 40
+LIMIT = 10
+
+# One server process: it connects, says so, waits for the signal that every process is ready, then
+# counts its posts from one client as fast as it can and prints how many were refused.
+SERVER = f"""
+import sys
+
+import django
+
+django.setup()
+from django.db import connection
+from django.test import RequestFactory
+
+from inquiries.ratelimit import over_limit
+
+request = RequestFactory().post("/inquire/", REMOTE_ADDR="203.0.113.7")
+connection.ensure_connection()
+print("ready", flush=True)
+sys.stdin.readline()
+print(sum(over_limit(request) for _ in range({POSTS_EACH})), flush=True)
+"""
+
+
+def environment(database_url):
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"CACHE_URL", "REDIS_URL", "DATABASE_URL"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="clinic.settings",
+        DJANGO_DEBUG="true",
+        DATABASE_URL=database_url,
+        INQUIRY_RATE_LIMIT=f"{LIMIT}/10m",
+    )
+    return env
+
+
+# The tables the rate limit may use, for a SQLite file of its own.
+CREATE_TABLES = """
+import django
+
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+
+from inquiries.models import PostCounter
+
+with connection.schema_editor() as editor:
+    editor.create_model(PostCounter)
+call_command("createcachetable")
+"""
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A database every process can open: this run's PostgreSQL test database, or a SQLite file
+    (the test database of a SQLite run lives in memory)."""
+    if connection.vendor == "postgresql":
+        db = connection.settings_dict
+        return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    subprocess.run(
+        [sys.executable, "-c", CREATE_TABLES],
+        cwd=settings.BASE_DIR,
+        env=environment(url),
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return url
+
+
+# The processes' rows on PostgreSQL go when the test ends.
+@pytest.mark.django_db(transaction=True)
+def test_posts_from_several_processes_at_once_are_all_counted(database_url):
+    servers = [
+        subprocess.Popen(
+            [sys.executable, "-c", SERVER],
+            cwd=settings.BASE_DIR,
+            env=environment(database_url),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(PROCESSES)
+    ]
+    try:
+        for server in servers:
+            assert server.stdout.readline().strip() == "ready", server.stderr.read()
+        for server in servers:
+            server.stdin.write("go\n")
+            server.stdin.flush()
+        outputs = [server.communicate(timeout=120) for server in servers]
+    finally:
+        for server in servers:
+            server.kill()
+
+    assert all(server.returncode == 0 for server in servers), [err for _, err in outputs]
+    refused = sum(int(out.strip()) for out, _ in outputs)
+    # Every post past the limit is refused: none was lost between reading and writing the count.
+    assert refused == PROCESSES * POSTS_EACH - LIMIT
