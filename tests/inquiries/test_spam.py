@@ -1,5 +1,6 @@
 """Spam: the honeypot, the signed fill-time token, and the per-IP rate limit (SPEC §8, §10)."""
 
+import datetime
 import ipaddress
 from types import SimpleNamespace
 
