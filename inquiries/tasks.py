@@ -11,11 +11,11 @@ the row "sending", sends, and marks it "sent". So:
   automatically;
 - a server that takes the staff email but refuses some of its addresses: the email counts as
   sent, with the refused addresses recorded as its last error;
-- erasing an inquiry's personal data cancels its emails not yet sent, in the same transaction.
-  A claim finds a cancelled email, or an erased inquiry, and stops; a worker that claimed an
-  email just before the erasure finds it cancelled when it comes to mark it "sending", which is
-  a conditional update of the row the erasure changed. So no email leaves for an erased
-  inquiry after the erasure, and none ever leaves with blank fields.
+- erasing an inquiry's personal data cancels its emails not yet sent, in the same transaction,
+  so the erasure and a worker meet on the delivery row: a claim waiting on the erasure's lock
+  then finds the email cancelled and stops, and a worker that claimed it just before finds it
+  cancelled when it comes to mark it "sending" (a conditional update). So no email leaves after
+  the erasure, and none ever leaves with blank fields.
 """
 
 import logging
@@ -118,7 +118,7 @@ def _claim(delivery_id):
         )
         if delivery is None:
             return None
-        # Read in the same statement as the lock, so never half-way through an erasure.
+        # An inquiry erased before erasing cancelled its emails: nothing left to send.
         if delivery.inquiry.is_erased:
             _mark(delivery, state=State.CANCELLED, claimed_at=None)
             return None

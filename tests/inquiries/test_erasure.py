@@ -1,9 +1,12 @@
 """Erasing a patient's personal data on request: who may, what stays, and that the emails still
 waiting are cancelled, never sent with blanks (SPEC §8 and §14)."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -310,6 +313,69 @@ def test_an_erasure_during_a_failing_attempt_queues_no_retry(
 
     assert set(inquiry.deliveries.values_list("state", flat=True)) == {State.CANCELLED}
     assert not send_results().filter(status="READY").exists()
+
+
+def wait_for_a_query_waiting_on_a_lock(deadline=30):
+    """Poll PostgreSQL until another session on this database waits on a row lock."""
+    end = time.monotonic() + deadline
+    with connection.cursor() as cursor:
+        while time.monotonic() < end:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return True
+    return False
+
+
+@worker_test
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="a worker waiting on an erasure's row locks: PostgreSQL only; "
+    "run with DATABASE_URL=postgres://...",
+)
+def test_a_worker_claiming_while_an_erasure_commits_waits_and_sends_nothing(
+    email_settings, submit_inquiry, task_queue, smtp_server
+):
+    inquiry = submit_inquiry()
+    staff = inquiry.deliveries.get(kind=EmailDelivery.Kind.STAFF)
+    erasing, release = threading.Event(), threading.Event()
+    outcomes, errors = [], []
+
+    def erase():
+        try:
+            with transaction.atomic():
+                Inquiry.objects.get(pk=inquiry.pk).erase_personal_data(by="privacy")
+                erasing.set()
+                release.wait(30)
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def work():
+        try:
+            outcomes.append(tasks.deliver(staff.pk))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    eraser, worker = threading.Thread(target=erase), threading.Thread(target=work)
+    eraser.start()
+    assert erasing.wait(30)
+    worker.start()
+    assert wait_for_a_query_waiting_on_a_lock(), "the worker should wait for the erasure"
+    release.set()
+    for thread in (eraser, worker):
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert outcomes == ["nothing to do"]
+    assert smtp_server.received == []
+    staff.refresh_from_db()
+    assert (staff.state, staff.attempts) == (State.CANCELLED, 0)
 
 
 @worker_test
