@@ -71,6 +71,9 @@ class InquiryAccessAdmin(RefusesNulInQuery, admin.ModelAdmin):
     ]  # fmt: skip
     list_select_related = ["inquiry"]
     list_per_page = 100
+    # The log only grows: no second count of every row under a filter, no counts per choice.
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     date_hierarchy = "at"
 
     def has_module_permission(self, request):

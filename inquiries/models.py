@@ -262,7 +262,7 @@ class InquiryAccess(models.Model):
     )
     username = models.CharField("user", max_length=150, db_index=True)
     action = models.CharField(max_length=10, choices=Action.choices, default=Action.VIEWED)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField("when", default=timezone.now, db_index=True)
 
     objects = InquiryAccessManager()
 
