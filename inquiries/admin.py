@@ -1,13 +1,16 @@
 from django.contrib import admin, messages
 from django.db.models import Prefetch, Q
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from inquiries import export, tasks
+from inquiries.access_admin import ReferenceFilter, RefusesNulInQuery
 from inquiries.models import EmailDelivery, Inquiry, InquiryAccess, InquiryNote
 
 SUBMITTED_FIELDS = [
@@ -16,6 +19,8 @@ SUBMITTED_FIELDS = [
 ]  # fmt: skip
 ORIGIN_FIELDS = ["source_page", "referrer", "utm_source", "utm_medium", "utm_campaign"]
 RECORD_FIELDS = ["ip_hash", "spam_reason", "first_contacted_at", "erased_at", "erased_by"]
+# An inquiry page shows this many access events, newest first, and links to the rest.
+ACCESS_LOG_SHOWN = 20
 
 
 class NotificationStateFilter(admin.SimpleListFilter):
@@ -23,38 +28,56 @@ class NotificationStateFilter(admin.SimpleListFilter):
     parameter_name = "notification"
 
     def lookups(self, request, model_admin):
-        return [("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed"), ("none", "None")]
+        return [
+            ("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed"),
+            ("cancelled", "Cancelled (data erased)"), ("none", "None"),
+        ]  # fmt: skip
 
     def queryset(self, request, queryset):
         State = EmailDelivery.State
         failed = Q(deliveries__state=State.FAILED)
         unsent = Q(deliveries__state__in=[State.PENDING, State.SENDING])
+        cancelled = Q(deliveries__state=State.CANCELLED)
         match self.value():
             case "failed":
                 return queryset.filter(failed).distinct()
             case "pending":
                 return queryset.filter(unsent).exclude(failed).distinct()
+            case "cancelled":
+                return queryset.filter(cancelled).exclude(failed | unsent).distinct()
             case "sent":
-                return queryset.filter(deliveries__isnull=False).exclude(failed | unsent).distinct()
+                return (
+                    queryset.filter(deliveries__isnull=False)
+                    .exclude(failed | unsent | cancelled)
+                    .distinct()
+                )
             case "none":
                 return queryset.filter(deliveries__isnull=True)
         return queryset
 
 
 def notification_state(inquiry):
-    """“sent 25 Nov 14:02”, “pending (attempt 2)”, “failed: …” from the prefetched deliveries."""
+    """“sent 25 Nov 14:02”, “pending (attempt 2)”, “failed: …”, “cancelled: …” from the
+    prefetched deliveries."""
+    State = EmailDelivery.State
     deliveries = list(inquiry.deliveries.all())
     if not deliveries:
         return "none"
-    if failed := [d for d in deliveries if d.state == EmailDelivery.State.FAILED]:
+    if failed := [d for d in deliveries if d.state == State.FAILED]:
         return f"failed after {failed[0].attempts} attempt(s): {failed[0].last_error}"
-    if unsent := [d for d in deliveries if d.state != EmailDelivery.State.SENT]:
+    if unsent := [d for d in deliveries if d.state in (State.PENDING, State.SENDING)]:
         attempts = max(d.attempts for d in unsent)
         return f"pending (attempt {attempts} failed, retrying)" if attempts else "pending"
-    last = max(d.sent_at for d in deliveries)
-    warnings = "; ".join(d.last_error for d in deliveries if d.last_error)
-    sent = f"sent {timezone.localtime(last):%d %b %H:%M}"
-    return f"{sent} ({warnings})" if warnings else sent
+    states = []
+    if sent := [d for d in deliveries if d.state == State.SENT]:
+        last = max(d.sent_at for d in sent)
+        warnings = "; ".join(d.last_error for d in sent if d.last_error)
+        states.append(f"sent {timezone.localtime(last):%d %b %H:%M}")
+        if warnings:
+            states[-1] += f" ({warnings})"
+    if cancelled := len(deliveries) - len(sent):
+        states.append(f"{cancelled} cancelled: personal data erased before sending")
+    return "; ".join(states)
 
 
 class InquiryNoteInline(admin.TabularInline):
@@ -74,7 +97,7 @@ class InquiryNoteInline(admin.TabularInline):
 
 
 class RecordInline(admin.TabularInline):
-    """Rows the system writes (deliveries, the access log): shown, never edited in admin."""
+    """Rows the system writes: shown, never edited in admin."""
 
     extra = 0
     can_delete = False
@@ -94,17 +117,8 @@ class EmailDeliveryInline(RecordInline):
     fields = ["kind", "state", "attempts", "sent_at", "next_attempt_at", "last_error"]
 
 
-class InquiryAccessInline(RecordInline):
-    model = InquiryAccess
-    fields = ["at", "user", "action"]
-    verbose_name_plural = "access log (superusers only)"
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-
 @admin.register(Inquiry)
-class InquiryAdmin(admin.ModelAdmin):
+class InquiryAdmin(RefusesNulInQuery, admin.ModelAdmin):
     list_display = [
         "reference", "created_at", "name", "condition", "status", "assigned_to",
         "notifications",
@@ -120,7 +134,7 @@ class InquiryAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [
         *SUBMITTED_FIELDS, *ORIGIN_FIELDS, *RECORD_FIELDS, "notifications", "status_history",
-        "earlier_inquiries",
+        "earlier_inquiries", "access_log",
     ]  # fmt: skip
     fieldsets = [
         ("Work on this inquiry", {"fields": ["status", "assigned_to", "notifications"]}),
@@ -129,7 +143,7 @@ class InquiryAdmin(admin.ModelAdmin):
         ("Where the visitor came from", {"fields": ORIGIN_FIELDS}),
         ("History", {"fields": ["status_history", *RECORD_FIELDS]}),
     ]
-    inlines = [InquiryNoteInline, EmailDeliveryInline, InquiryAccessInline]
+    inlines = [InquiryNoteInline, EmailDeliveryInline]
     actions = [
         "mark_contacted", "mark_closed", "mark_spam", "assign_to_me", "resend_notifications",
         "resend_all_notifications", "export_csv", "erase_personal_data",
@@ -158,11 +172,30 @@ class InquiryAdmin(admin.ModelAdmin):
         # Inquiries are never deleted: personal data is erased instead, keeping the record.
         return False
 
+    def has_erase_permission(self, request):
+        return request.user.has_perm(f"{self.opts.app_label}.erase_inquiry")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            fieldsets = [*fieldsets, ("Access log (superusers only)", {"fields": ["access_log"]})]
+        return fieldsets
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None and response.status_code == 200:
+            # The references on the page, never the search words or filters that found them.
+            InquiryAccess.objects.record(
+                request.user, InquiryAccess.Action.LISTED, changelist.result_list
+            )
+        return response
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":
             inquiry = self.get_object(request, object_id)
             if inquiry is not None and self.has_view_or_change_permission(request, inquiry):
-                InquiryAccess.objects.create(inquiry=inquiry, user=request.user)
+                InquiryAccess.objects.record(request.user, InquiryAccess.Action.VIEWED, [inquiry])
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
@@ -211,6 +244,19 @@ class InquiryAdmin(admin.ModelAdmin):
             "<table><thead><tr><th>When</th><th>Who</th><th>From</th><th>To</th></tr></thead>"
             "<tbody>{}</tbody></table>",
             rows,
+        )
+
+    @admin.display(description="Latest events")
+    def access_log(self, inquiry):
+        accesses = inquiry.accesses.all()
+        query = urlencode({ReferenceFilter.parameter_name: inquiry.reference})
+        return render_to_string(
+            "admin/inquiries/inquiry/access_log.html",
+            {
+                "accesses": accesses[:ACCESS_LOG_SHOWN],
+                "total": accesses.count(),
+                "full_log_url": reverse("admin:inquiries_inquiryaccess_changelist") + "?" + query,
+            },
         )
 
     @admin.display(description="Earlier inquiries")
@@ -271,10 +317,7 @@ class InquiryAdmin(admin.ModelAdmin):
     @admin.action(description="Export selected as CSV", permissions=["view"])
     def export_csv(self, request, queryset):
         inquiries = list(queryset.select_related("condition", "assigned_to"))
-        InquiryAccess.objects.bulk_create(
-            InquiryAccess(inquiry=i, user=request.user, action=InquiryAccess.Action.EXPORTED)
-            for i in inquiries
-        )
+        InquiryAccess.objects.record(request.user, InquiryAccess.Action.EXPORTED, inquiries)
         response = HttpResponse(
             export.inquiries_csv(inquiries), content_type="text/csv; charset=utf-8"
         )
@@ -282,9 +325,7 @@ class InquiryAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="inquiries-{stamp}.csv"'
         return response
 
-    @admin.action(
-        description="Erase personal data of selected (on request)", permissions=["change"]
-    )
+    @admin.action(description="Erase personal data of selected (on request)", permissions=["erase"])
     def erase_personal_data(self, request, queryset):
         if request.POST.get("confirm") != "yes":
             return TemplateResponse(
@@ -298,34 +339,9 @@ class InquiryAdmin(admin.ModelAdmin):
                     "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
                 },
             )
-        for inquiry in queryset:
-            inquiry.erase_personal_data(by=request.user.get_username())
-            InquiryAccess.objects.create(
-                inquiry=inquiry, user=request.user, action=InquiryAccess.Action.ERASED
-            )
+        erased = sum(inquiry.erase_personal_data(by=request.user) for inquiry in queryset)
         self.message_user(
-            request, f"Personal data of {queryset.count()} inquiry(ies) erased.", messages.SUCCESS
+            request,
+            f"Personal data of {erased} inquiry(ies) erased; emails not yet sent are cancelled.",
+            messages.SUCCESS,
         )
-
-
-@admin.register(InquiryAccess)
-class InquiryAccessAdmin(admin.ModelAdmin):
-    list_display = ["at", "user", "action", "inquiry"]
-    list_filter = ["action", "user", ("at", admin.DateFieldListFilter)]
-    search_fields = ["inquiry__reference", "user__username"]
-    list_select_related = ["inquiry", "user"]
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

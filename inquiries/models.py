@@ -1,6 +1,7 @@
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -79,6 +80,8 @@ class Inquiry(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "inquiries"
+        # Erasing cannot be undone, so it is a right of its own, not part of "change".
+        permissions = [("erase_inquiry", "Can erase the personal data of an inquiry")]
         constraints = [
             # One inquiry per served form: a second post of the same form finds the first.
             models.UniqueConstraint(
@@ -143,16 +146,28 @@ class Inquiry(models.Model):
         return True
 
     def erase_personal_data(self, by):
-        """Wipe what identifies the patient; the reference, status and dates stay for statistics."""
-        if self.is_erased:
-            return
+        """Wipe what identifies the patient; the reference, status and dates stay for statistics.
+
+        `by` is the user who asked, or the name of the system job. Emails not yet sent are
+        cancelled in the same transaction: a worker that claimed one before finds it cancelled
+        when it comes to send (see inquiries/tasks.py), so no email ever goes out with blanks.
+        Returns False when the data was already erased.
+        """
         with transaction.atomic():
+            # Two erasures at once: the second waits here, then finds nothing left to do.
+            if Inquiry.objects.select_for_update().get(pk=self.pk).is_erased:
+                return False
             for name in PERSONAL_FIELDS:
                 setattr(self, name, "")
-            self.erased_at, self.erased_by = timezone.now(), str(by)[:150]
+            self.erased_at, self.erased_by = timezone.now(), actor_name(by)
             self.save(update_fields=[*PERSONAL_FIELDS, "erased_at", "erased_by"])
             self.notes.all().delete()
+            self.deliveries.filter(state=EmailDelivery.State.PENDING).update(
+                state=EmailDelivery.State.CANCELLED, claimed_at=None
+            )
             self.deliveries.update(last_error="")
+            InquiryAccess.objects.record(by, InquiryAccess.Action.ERASED, [self])
+        return True
 
     @property
     def is_erased(self):
@@ -165,6 +180,12 @@ class Inquiry(models.Model):
     @property
     def is_spam(self):
         return self.status == self.Status.SPAM
+
+
+def actor_name(actor):
+    """The name to keep for whoever acted: a user's username, or a system job's name."""
+    get_username = getattr(actor, "get_username", None)
+    return (get_username() if get_username else str(actor))[:150]
 
 
 # Everything a patient typed, or that could lead back to them.
@@ -206,20 +227,44 @@ class StatusChange(models.Model):
         return f"{self.inquiry.reference}: {self.from_status} → {self.to_status}"
 
 
+class InquiryAccessManager(models.Manager):
+    def record(self, by, action, inquiries):
+        """Log that `by` (a user, or a system job's name) did `action` to each of `inquiries`.
+
+        One row per inquiry, so "who saw this patient's data" is one indexed query. The username
+        is copied, so the answer survives the user's deletion; nothing else about the request
+        (search words, filters) is kept.
+        """
+        user = by if isinstance(by, AbstractBaseUser) else None
+        username, now = actor_name(by), timezone.now()
+        return self.bulk_create(
+            self.model(inquiry=inquiry, user=user, username=username, action=action, at=now)
+            for inquiry in inquiries
+        )
+
+
 class InquiryAccess(models.Model):
-    """Who opened or exported which inquiry, and when: for superusers to audit."""
+    """Who saw, exported or erased which inquiry, and when: for superusers to audit.
+
+    Written only through `InquiryAccess.objects.record()`.
+    """
 
     class Action(models.TextChoices):
+        LISTED = "listed", "Listed"
         VIEWED = "viewed", "Viewed"
         EXPORTED = "exported", "Exported"
         ERASED = "erased", "Erased personal data"
 
     inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="accesses")
+    # Kept for the link to the account; the name below is what the audit relies on.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    username = models.CharField("user", max_length=150, db_index=True)
     action = models.CharField(max_length=10, choices=Action.choices, default=Action.VIEWED)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField("when", default=timezone.now, db_index=True)
+
+    objects = InquiryAccessManager()
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -227,7 +272,7 @@ class InquiryAccess(models.Model):
         verbose_name_plural = "inquiry access log"
 
     def __str__(self):
-        return f"{self.user} {self.get_action_display().lower()} {self.inquiry.reference}"
+        return f"{self.username} {self.get_action_display().lower()} {self.inquiry.reference}"
 
 
 class EmailDelivery(models.Model):
@@ -246,6 +291,7 @@ class EmailDelivery(models.Model):
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled: personal data erased"
 
     inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="deliveries")
     kind = models.CharField(max_length=20, choices=Kind.choices)

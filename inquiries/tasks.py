@@ -10,7 +10,12 @@ the row "sending", sends, and marks it "sent". So:
   left is unknown, so it is marked failed for a person to check and re-send, never sent again
   automatically;
 - a server that takes the staff email but refuses some of its addresses: the email counts as
-  sent, with the refused addresses recorded as its last error.
+  sent, with the refused addresses recorded as its last error;
+- erasing an inquiry's personal data cancels its emails not yet sent, in the same transaction,
+  so the erasure and a worker meet on the delivery row: a claim waiting on the erasure's lock
+  then finds the email cancelled and stops, and a worker that claimed it just before finds it
+  cancelled when it comes to mark it "sending" (a conditional update). So no email leaves after
+  the erasure, and none ever leaves with blank fields.
 """
 
 import logging
@@ -85,6 +90,8 @@ def requeue(delivery, *, resend_sent=False):
     """Queue a delivery again (the admin's "re-send"); a sent email only when asked explicitly."""
     with transaction.atomic():
         delivery = EmailDelivery.objects.select_for_update().get(pk=delivery.pk)
+        if delivery.state == State.CANCELLED:
+            return False  # its inquiry was erased: there is nothing left to send
         if delivery.state == State.SENT and not resend_sent:
             return False
         if delivery.claimed_at and delivery.claimed_at > timezone.now() - CLAIM_LEASE:
@@ -111,6 +118,10 @@ def _claim(delivery_id):
         )
         if delivery is None:
             return None
+        # An inquiry erased before erasing cancelled its emails: nothing left to send.
+        if delivery.inquiry.is_erased:
+            _mark(delivery, state=State.CANCELLED, claimed_at=None)
+            return None
         delivery.claimed_at = now
         delivery.attempts += 1
         delivery.save(update_fields=["claimed_at", "attempts"])
@@ -133,8 +144,11 @@ def deliver(delivery_id):
         connection.open()
     except Exception as error:
         return _failed(delivery, error)
+    if not _start_sending(delivery):
+        _close_quietly(connection)
+        logger.info("Cancelled %s email for inquiry id=%s", delivery.kind, delivery.inquiry_id)
+        return "cancelled"
     try:
-        _mark(delivery, state=State.SENDING)
         connection.send_messages([message])
     except Exception as error:
         _close_quietly(connection)
@@ -158,6 +172,16 @@ def deliver(delivery_id):
     _close_quietly(connection)
     logger.info("Sent %s email for inquiry id=%s", delivery.kind, delivery.inquiry_id)
     return "sent"
+
+
+def _start_sending(delivery):
+    """Mark the claimed delivery "sending", unless an erasure cancelled it since the claim."""
+    started = EmailDelivery.objects.filter(
+        pk=delivery.pk, state=State.PENDING, claimed_at=delivery.claimed_at
+    ).update(state=State.SENDING)
+    if started:
+        delivery.state = State.SENDING
+    return started == 1
 
 
 def _outcome_unknown(error):
@@ -199,6 +223,9 @@ def _failed(delivery, error):
     """Record the error; queue a retry, or give up after the last attempt."""
     text = describe(error)
     with transaction.atomic():
+        state = EmailDelivery.objects.select_for_update().values_list("state", flat=True)
+        if state.get(pk=delivery.pk) == State.CANCELLED:
+            return "cancelled"  # erased while this attempt was failing: no retry
         if delivery.attempts >= MAX_ATTEMPTS:
             _mark(delivery, state=State.FAILED, last_error=text, claimed_at=None)
             logger.error(

@@ -1,5 +1,4 @@
 import datetime
-import importlib
 import itertools
 
 import pytest
@@ -8,6 +7,7 @@ from django.utils import timezone
 from conditions.models import Condition
 from inquiries.models import Inquiry
 from research.models import KeyFinding, Study
+from tests import groups
 
 _numbers = itertools.count(1)
 
@@ -65,23 +65,7 @@ def make_study(db):
 
 
 def _staff_group(name):
-    """The group the data migration made; rebuilt after a transactional test flushed it."""
-    from django.apps import apps
-    from django.contrib.auth.management import create_permissions
-    from django.contrib.auth.models import Group, Permission
-
-    group = Group.objects.filter(name=name).first()
-    if group is None:
-        for app_config in apps.get_app_configs():
-            create_permissions(app_config, verbosity=0)
-        grants = importlib.import_module("clinic.migrations.0001_staff_groups").GROUPS[name]
-        group = Group.objects.create(name=name)
-        group.permissions.set(
-            Permission.objects.get(content_type__app_label=app, codename=f"{action}_{model}")
-            for app, model, actions in grants
-            for action in actions
-        )
-    return group
+    return groups.staff_groups()[name]
 
 
 @pytest.fixture
@@ -107,6 +91,13 @@ def coordinator(django_user_model):
 def content_editor(django_user_model):
     user = django_user_model.objects.create_user("editor", is_staff=True)
     user.groups.add(_staff_group("Content editors"))
+    return user
+
+
+@pytest.fixture
+def privacy_officer(django_user_model):
+    user = django_user_model.objects.create_user("privacy", is_staff=True)
+    user.groups.add(_staff_group("Privacy officers"))
     return user
 
 

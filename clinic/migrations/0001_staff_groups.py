@@ -20,6 +20,11 @@ GROUPS = {
 
 
 def create_groups(apps, schema_editor):
+    grant(apps, GROUPS)
+
+
+def grant(apps, groups):
+    """Create each group with exactly its permissions; later group migrations call this too."""
     # Permissions are normally created after all migrations; these groups need them now.
     for app_config in apps.get_app_configs():
         app_config.models_module = True
@@ -27,7 +32,7 @@ def create_groups(apps, schema_editor):
         app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for name, grants in GROUPS.items():
+    for name, grants in groups.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(
             Permission.objects.get(content_type__app_label=app_label, codename=f"{action}_{model}")

@@ -1,6 +1,5 @@
 """Who may do what in admin, and the login lockout (SPEC §8, "Staff in Django admin")."""
 
-import importlib
 import ipaddress
 from datetime import timedelta
 from urllib.parse import quote
@@ -9,33 +8,21 @@ import pytest
 from axes.models import AccessAttempt
 from django.conf import settings as project_settings
 from django.contrib import admin
-from django.contrib.auth.models import Group, Permission
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+from django.contrib.auth.models import Permission
 
 from conditions.models import Condition
 from inquiries.models import Inquiry, InquiryAccess
 from research.models import Study
+from tests import groups
 
 LOGIN = "/admin/login/"
 PASSWORD = "correct horse battery staple"
-STAFF_GROUPS = importlib.import_module("clinic.migrations.0001_staff_groups")
 ADMIN_APPS = ("inquiries", "conditions", "research")
 
 
 @pytest.fixture
 def staff_groups(db):
-    """The two groups as the data migration left them.
-
-    A transactional test elsewhere in the run may have flushed the tables; then the migration's
-    own function runs again, on the historical models it runs on during `migrate`.
-    """
-    if not Group.objects.filter(name__in=STAFF_GROUPS.GROUPS).exists():
-        state = MigrationExecutor(connection).loader.project_state(
-            ("clinic", "0001_staff_groups"), at_end=True
-        )
-        STAFF_GROUPS.create_groups(state.apps, None)
-    return {group.name: group for group in Group.objects.filter(name__in=STAFF_GROUPS.GROUPS)}
+    return groups.staff_groups()
 
 
 def granted(group):
@@ -51,7 +38,7 @@ def things(make_inquiry, make_condition, make_study):
     inquiry = make_inquiry(condition=condition)
     return {
         "inquiry": inquiry,
-        "access": InquiryAccess.objects.create(inquiry=inquiry),
+        "access": InquiryAccess.objects.record("set-up", InquiryAccess.Action.VIEWED, [inquiry])[0],
         "condition": condition,
         "study": make_study(conditions=[condition], findings=[("Remission", "84 %", "68/81")]),
     }
@@ -90,8 +77,8 @@ def admin_urls(things):
 # The groups
 
 
-def test_the_migration_creates_the_two_staff_groups(staff_groups):
-    assert set(staff_groups) == {"Patient coordinators", "Content editors"}
+def test_the_migrations_create_the_three_staff_groups(staff_groups):
+    assert set(staff_groups) == {"Patient coordinators", "Content editors", "Privacy officers"}
 
 
 def test_patient_coordinators_may_view_and_change_inquiries_and_add_notes_only(staff_groups):
@@ -102,6 +89,26 @@ def test_patient_coordinators_may_view_and_change_inquiries_and_add_notes_only(s
         "inquiries.add_inquirynote",
         "inquiries.view_emaildelivery",
     }
+
+
+def test_privacy_officers_may_view_inquiries_and_erase_their_personal_data_only(staff_groups):
+    assert granted(staff_groups["Privacy officers"]) == {
+        "inquiries.view_inquiry",
+        "inquiries.erase_inquiry",
+    }
+
+
+def test_only_privacy_officers_and_superusers_may_erase(
+    staff_groups, superuser, coordinator, content_editor, privacy_officer
+):
+    holders = {
+        name for name, group in staff_groups.items() if "inquiries.erase_inquiry" in granted(group)
+    }
+    assert holders == {"Privacy officers"}
+    assert superuser.has_perm("inquiries.erase_inquiry")
+    assert privacy_officer.has_perm("inquiries.erase_inquiry")
+    assert not coordinator.has_perm("inquiries.erase_inquiry")
+    assert not content_editor.has_perm("inquiries.erase_inquiry")
 
 
 def test_content_editors_may_edit_conditions_and_studies_only(staff_groups):
@@ -129,7 +136,7 @@ def test_no_staff_group_may_delete_an_inquiry_a_condition_or_a_study(staff_group
 
 
 def test_every_permission_the_migration_names_exists(staff_groups):
-    for grants in STAFF_GROUPS.GROUPS.values():
+    for grants in [g for m in groups.migrations().values() for g in m.GROUPS.values()]:
         for app, model, actions in grants:
             for action in actions:
                 assert Permission.objects.filter(

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from inquiries.models import EmailDelivery, Inquiry, InquiryNote, StatusChange
+from inquiries.models import EmailDelivery, Inquiry, InquiryAccess, InquiryNote, StatusChange
 
 PERSONAL = {
     "name": "Ada Lovelace",
@@ -163,6 +163,19 @@ def test_the_retention_period_comes_from_the_setting(inquiry_aged, settings):
     assert_erased(due, before_due)
     assert Inquiry.objects.get(pk=due.pk).erased_by == "purge_inquiries (retention 30 days)"
     assert_untouched(kept, before_kept)
+
+
+def test_purge_needs_no_user_and_records_its_erasures_in_the_access_log(inquiry_aged):
+    due = inquiry_aged(Inquiry.Status.CLOSED, 731)
+    waiting = EmailDelivery.objects.create(inquiry=due, kind=EmailDelivery.Kind.ACKNOWLEDGEMENT)
+
+    purge()
+
+    [erasure] = InquiryAccess.objects.all()
+    assert (erasure.inquiry, erasure.action) == (due, InquiryAccess.Action.ERASED)
+    assert (erasure.user, erasure.username) == (None, "purge_inquiries (retention 730 days)")
+    waiting.refresh_from_db()
+    assert waiting.state == EmailDelivery.State.CANCELLED
 
 
 def test_a_second_run_erases_nothing_more(inquiry_aged):

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inquiries", "0003_phone_digits"),
+        ("inquiries", "0004_access_log_and_erasure"),
     ]
 
     operations = [
