@@ -295,13 +295,13 @@ def time_travel(monkeypatch):
 
 
 @pytest.fixture
-def submit_inquiry(client, valid_post, settings):
+def submit_inquiry(client, valid_post, submit, settings):
     """Post the real form (fetched first, for its token) and return the saved inquiry."""
     settings.INQUIRY_MIN_SECONDS = 0
     settings.INQUIRY_RATE_LIMIT = None
 
     def submit(**fields):
-        response = client.post("/inquire/", valid_post(**fields))
+        response = submit(valid_post(**fields))
         assert response.status_code == 303, response.content.decode()[:2000]
         assert response["Location"] == "/inquire/thanks/"
         return Inquiry.objects.get(reference=client.session[SESSION_KEY])
