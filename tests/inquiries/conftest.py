@@ -300,11 +300,11 @@ def submit_inquiry(client, valid_post, submit, settings):
     settings.INQUIRY_MIN_SECONDS = 0
     settings.INQUIRY_RATE_LIMIT = None
 
-    def submit(**fields):
+    def submit_one(**fields):
         response = submit(valid_post(**fields))
         assert response.status_code == 303, response.content.decode()[:2000]
         assert response["Location"] == "/inquire/thanks/"
         return Inquiry.objects.get(reference=client.session[SESSION_KEY])
 
-    submit.condition = valid_post.condition
-    return submit
+    submit_one.condition = valid_post.condition
+    return submit_one
