@@ -41,10 +41,12 @@ FORM_FIELD_ID = re.compile(r"^id_")
 SITE_PATH = re.compile(r"^/(?![/\\])[^\s\\]*$")
 TOC_MIN_SECTIONS = 3
 # Elements whose content is not text to show: dropped whole, not just unwrapped.
-DROP_WITH_CONTENT = re.compile(
-    r"<(script|style|iframe|object|embed|template|noscript|textarea|title|svg|math)\b.*?</\1\s*>",
-    re.IGNORECASE | re.DOTALL,
-)
+HIDDEN_ELEMENTS = (
+    "script", "style", "iframe", "object", "embed", "template", "noscript", "textarea", "title",
+    "svg", "math",
+)  # fmt: skip
+HIDDEN_START = re.compile(rf"<({'|'.join(HIDDEN_ELEMENTS)})\b", re.IGNORECASE)
+HIDDEN_END = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in HIDDEN_ELEMENTS}
 HEADING_TAG = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
 
 
@@ -112,8 +114,29 @@ def _cleaner():
     )
 
 
+def _drop_hidden_elements(html):
+    """Remove each hidden element with its content, up to the first closing tag of its name.
+
+    One pass over the text: an element that is never closed is left for bleach to strip, and
+    once one is found unclosed, later ones of that name are not searched for a closing tag again
+    (a lazy `.*?` pattern scans to the end once for each of them: n openings cost n²).
+    """
+    kept, done, search_from, unclosed = [], 0, 0, set()
+    while start := HIDDEN_START.search(html, search_from):
+        name = start[1].lower()
+        end = None if name in unclosed else HIDDEN_END[name].search(html, start.end())
+        if end is None:
+            unclosed.add(name)
+            search_from = start.end()
+            continue
+        kept.append(html[done : start.start()])
+        done = search_from = end.end()
+    kept.append(html[done:])
+    return "".join(kept)
+
+
 def sanitise(html):
-    return _cleaner().clean(DROP_WITH_CONTENT.sub("", html))
+    return _cleaner().clean(_drop_hidden_elements(html))
 
 
 def _shift_headings(html, top):

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     # First: X-Forwarded-* headers count only from TRUSTED_PROXIES, for everything below.
     "clinic.http.ProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads a body: refuses uploads to public URLs and bodies over the limit.
+    "clinic.request_bodies.RequestBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -267,6 +269,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 # Addresses or networks of the proxies in front of the site, whose X-Forwarded-For and
 # X-Forwarded-Proto are believed (clinic.http); empty: only the connection's address counts.
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+# Outside the admin. The inquiry form at its longest is about 50 KB: 5,000 characters of a
+# non-Latin script take 9 bytes each once percent-encoded.
+PUBLIC_BODY_MAX_SIZE = 128 * 1024
 
 # Inquiries (SPEC §8).
 INQUIRY_NOTIFY_EMAILS = env_emails(

@@ -7,7 +7,7 @@ from django.utils import timezone
 from conditions.models import Condition
 from inquiries.models import Inquiry
 from research.models import KeyFinding, Study
-from tests import groups
+from tests import groups, serving
 
 _numbers = itertools.count(1)
 
@@ -116,3 +116,29 @@ def make_inquiry(db):
         return Inquiry.objects.create(**values)
 
     return make
+
+
+# `make serve` in a subprocess (tests/serving.py).
+
+
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory):
+    """A folder with a migrated database and collected static files, shared by a module's tests."""
+    return serving.prepare_instance(tmp_path_factory.mktemp("serve"))
+
+
+@pytest.fixture
+def serve(instance, tmp_path):
+    """Starts scripts/serve on a free port with production settings; stops it after the test."""
+    started = []
+
+    def start(**extra):
+        env = serving.production_env(instance, serving.free_port(), **extra)
+        site = serving.Site(env, tmp_path / f"serve-{len(started)}.log")
+        started.append(site)
+        site.wait_until_healthy()
+        return site
+
+    yield start
+    for site in started:
+        site.stop()

@@ -1,5 +1,5 @@
-"""Markdown rendering and sanitising (SPEC §5): what content editors rely on, and what must never
-reach a page whatever they paste."""
+"""Markdown rendering and sanitising (SPEC §5): what content editors rely on, what must never
+reach a page whatever they paste, and time linear in what they paste (SPEC §14)."""
 
 from html.parser import HTMLParser
 
@@ -9,6 +9,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from clinic.markdown import render_markdown, sanitise
+from tests.timing import growth
 
 
 class Element:
@@ -375,6 +376,31 @@ def test_the_text_of_stripped_tags_stays_readable():
     output = html_of('<span style="color:red" onclick="x()">Call <font>us</font></span>')
     assert "Call us" in output
     assert "span" not in output and "font" not in output
+
+
+def test_hidden_elements_are_dropped_with_their_content_up_to_their_own_closing_tag():
+    output = sanitise(
+        "<p>Before</p><STYLE>p { color: red }</style >"
+        "<script>no()</script><svg><title>Logo</title></svg><p>After</p>"
+    )
+    assert output == "<p>Before</p><p>After</p>"
+
+
+def test_an_unclosed_hidden_element_leaves_no_markup_and_the_next_one_is_still_dropped():
+    output = sanitise("<p>One</p><script>x()<p>Two</p><style>a{}</style><p>Three</p>")
+    assert "<script" not in output.lower() and "<style" not in output.lower()
+    assert "a{}" not in output
+
+
+@pytest.mark.parametrize("opening", ["<script>", "<svg>"])
+def test_the_time_to_sanitise_grows_linearly_with_unclosed_hidden_elements(opening):
+    def page(size):
+        return "<p>Lupus is a disease that can make you tired.</p>\n" * size + opening * (10 * size)
+
+    ratio = growth(sanitise, page, size=60, limit=30)
+
+    # About tenfold for a text ten times longer; a scan to the end per opening is a hundredfold.
+    assert ratio < 30
 
 
 # --- The hostile corpus --------------------------------------------------------------------------

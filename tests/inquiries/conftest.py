@@ -288,42 +288,16 @@ def time_travel(monkeypatch):
 
 
 @pytest.fixture
-def submit_inquiry(client, valid_post, settings):
+def submit_inquiry(client, valid_post, submit, settings):
     """Post the real form (fetched first, for its token) and return the saved inquiry."""
     settings.INQUIRY_MIN_SECONDS = 0
     settings.INQUIRY_RATE_LIMIT = None
 
-    def submit(**fields):
-        response = client.post("/inquire/", valid_post(**fields))
+    def submit_one(**fields):
+        response = submit(valid_post(**fields))
         assert response.status_code == 303, response.content.decode()[:2000]
         assert response["Location"] == "/inquire/thanks/"
         return Inquiry.objects.get(reference=client.session[SESSION_KEY])
 
-    submit.condition = valid_post.condition
-    return submit
-
-
-# `make serve` in a subprocess (tests/serving.py).
-
-
-@pytest.fixture(scope="module")
-def instance(tmp_path_factory):
-    """A folder with a migrated database and collected static files, shared by a module's tests."""
-    return serving.prepare_instance(tmp_path_factory.mktemp("serve"))
-
-
-@pytest.fixture
-def serve(instance, tmp_path):
-    """Starts scripts/serve on a free port with production settings; stops it after the test."""
-    started = []
-
-    def start(**extra):
-        env = serving.production_env(instance, serving.free_port(), **extra)
-        site = serving.Site(env, tmp_path / f"serve-{len(started)}.log")
-        started.append(site)
-        site.wait_until_healthy()
-        return site
-
-    yield start
-    for site in started:
-        site.stop()
+    submit_one.condition = valid_post.condition
+    return submit_one

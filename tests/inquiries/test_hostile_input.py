@@ -68,19 +68,19 @@ def field_error(parse, response, name):
 # Sizes and shapes of the request
 
 
-def test_body_over_the_upload_limit_is_refused_with_400(valid_post, submit, mailoutbox):
-    response = submit(valid_post(message="x" * 600_000))
+def test_body_over_the_limit_is_refused_with_413(valid_post, submit, mailoutbox):
+    response = submit(valid_post(message="x" * 200_000))
 
-    assert response.status_code == 400
-    assert "We could not read that request" in response.content.decode()
+    assert response.status_code == 413
+    assert "The request was too large" in response.content.decode()
     assert_nothing_saved()
     assert mailoutbox == []
 
 
-def test_multipart_body_over_the_upload_limit_is_refused_with_400(client, valid_post):
-    response = client.post("/inquire/", valid_post(message="x" * 600_000))
+def test_multipart_body_over_the_limit_is_refused_with_413(client, valid_post):
+    response = client.post("/inquire/", valid_post(message="x" * 200_000))
 
-    assert response.status_code == 400
+    assert response.status_code == 413
     assert_nothing_saved()
 
 
@@ -90,6 +90,15 @@ def test_long_field_under_the_upload_limit_is_a_form_error(parse, valid_post, su
     assert response.status_code == 200
     assert field_error(parse, response, "name")
     assert_nothing_saved()
+
+
+def test_the_longest_form_a_browser_can_send_is_under_the_limit(valid_post, submit, settings):
+    # Every character of each field a non-Latin one, as long as the form allows.
+    fields = valid_post(name="名" * 120, country="国" * 80, message="病" * 5000)
+    assert len(urlencode(fields)) < settings.PUBLIC_BODY_MAX_SIZE
+
+    assert submit(fields).status_code == 303
+    assert Inquiry.objects.get().message == "病" * 5000
 
 
 def test_too_many_fields_are_refused_with_400(valid_post, submit):
@@ -141,6 +150,7 @@ def test_a_file_upload_is_refused_with_400(client, valid_post, field):
     response = client.post("/inquire/", data)
 
     assert response.status_code == 400
+    assert "The form does not take files" in response.content.decode()
     assert_nothing_saved()
 
 
@@ -326,10 +336,10 @@ def test_raw_undecodable_bytes_in_the_body_are_refused(client, valid_post):
 # CSRF, fields of the wrong type, methods
 
 
-def test_missing_csrf_token_gets_403_and_the_friendly_page(valid_post):
+def test_missing_csrf_token_gets_403_and_the_friendly_page(valid_post, submit):
     browser = Client(enforce_csrf_checks=True)
 
-    response = browser.post("/inquire/", valid_post())
+    response = submit(valid_post(), using=browser)
 
     assert response.status_code == 403
     body = response.content.decode()
@@ -339,18 +349,18 @@ def test_missing_csrf_token_gets_403_and_the_friendly_page(valid_post):
     assert_nothing_saved()
 
 
-def test_wrong_csrf_token_gets_403(parse, valid_post):
+def test_wrong_csrf_token_gets_403(parse, valid_post, submit):
     browser = Client(enforce_csrf_checks=True)
     browser.get("/inquire/")
 
-    response = browser.post("/inquire/", {**valid_post(), "csrfmiddlewaretoken": "x" * 64})
+    response = submit({**valid_post(), "csrfmiddlewaretoken": "x" * 64}, using=browser)
 
     assert response.status_code == 403
     assert "Please send the form again" in response.content.decode()
     assert_nothing_saved()
 
 
-def test_csrf_token_from_the_page_is_accepted(parse, valid_post):
+def test_csrf_token_from_the_page_is_accepted(parse, valid_post, submit):
     browser = Client(enforce_csrf_checks=True)
     html = parse(browser.get("/inquire/"))
     data = valid_post(
@@ -358,7 +368,7 @@ def test_csrf_token_from_the_page_is_accepted(parse, valid_post):
         form_token=html.find("input", name="form_token").attrs["value"],
     )
 
-    assert browser.post("/inquire/", data).status_code == 303
+    assert submit(data, using=browser).status_code == 303
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@
 import datetime
 import hashlib
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -142,8 +143,8 @@ def test_thanks_page_shows_each_visitor_only_their_own_reference(client, valid_p
     assert Inquiry.objects.get().reference not in other_visitor.content.decode()
 
 
-def test_following_the_redirect_shows_the_reference(client, valid_post):
-    response = client.post("/inquire/", valid_post(), follow=True)
+def test_following_the_redirect_shows_the_reference(valid_post, submit):
+    response = submit(valid_post(), follow=True)
 
     assert response.redirect_chain == [("/inquire/thanks/", 303)]
     assert Inquiry.objects.get().reference in response.content.decode()
@@ -198,13 +199,12 @@ def test_referrer_of_the_form_page_is_kept(valid_post, submit, fetch_form_token)
     assert Inquiry.objects.get().referrer == "https://search.example/?q=lupus+stem+cells"
 
 
-def test_inquiry_from_a_condition_page_records_that_page(make_condition, parse):
+def test_inquiry_from_a_condition_page_records_that_page(make_condition, parse, submit):
     make_condition(name="Systemic Lupus Erythematosus", slug="systemic-lupus-erythematosus")
     browser = Client(enforce_csrf_checks=True)
 
     html = parse(browser.get("/conditions/systemic-lupus-erythematosus/?utm_source=newsletter"))
-    response = browser.post(
-        "/inquire/",
+    response = submit(
         {
             "csrfmiddlewaretoken": html.find("input", name="csrfmiddlewaretoken").attrs["value"],
             "form_token": html.find("input", name="form_token").attrs["value"],
@@ -216,6 +216,7 @@ def test_inquiry_from_a_condition_page_records_that_page(make_condition, parse):
             "consent": "on",
             "website": "",
         },
+        using=browser,
     )
 
     assert response.status_code == 303
@@ -257,7 +258,8 @@ def test_reloading_the_thanks_page_creates_nothing(client, valid_post, submit):
 
 
 def test_thanks_page_cannot_be_posted_to(client, valid_post):
-    response = client.post("/inquire/thanks/", valid_post())
+    form_encoded = "application/x-www-form-urlencoded"
+    response = client.post("/inquire/thanks/", urlencode(valid_post()), content_type=form_encoded)
 
     assert response.status_code == 405
     assert Inquiry.objects.count() == 0
