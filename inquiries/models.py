@@ -8,6 +8,16 @@ from django.utils import timezone
 
 from conditions.models import Condition
 
+# Defined beside these models, and part of them: Django finds them through this module.
+from inquiries.answering import (  # noqa: F401
+    NOT_SENT_ERASED,
+    ReminderDigest,
+    Reply,
+    ReplyTemplate,
+    RoutingRule,
+    one_line,
+)
+
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a reference read out over the phone cannot be misheard.
 REFERENCE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
 REFERENCE_LENGTH = 6
@@ -94,6 +104,8 @@ class Inquiry(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "phone" in update_fields:
             kwargs["update_fields"] = {*update_fields, "phone_digits"}
+        if self._state.adding and self.status == self.Status.NEW and self.assigned_to_id is None:
+            self.assigned_to_id = RoutingRule.objects.assignee_for(self)
         if self.reference:
             return super().save(*args, **kwargs)
         # A clash is astronomically rare; retry with a fresh reference rather than fail.
@@ -153,6 +165,11 @@ class Inquiry(models.Model):
             self.save(update_fields=[*PERSONAL_FIELDS, "erased_at", "erased_by"])
             self.notes.all().delete()
             self.deliveries.update(last_error="")
+            self.replies.update(subject="", body="")
+            # A reply not yet sent would reach the patient after they asked to be forgotten.
+            self.deliveries.filter(
+                kind=EmailDelivery.Kind.REPLY, state=EmailDelivery.State.PENDING
+            ).update(state=EmailDelivery.State.FAILED, last_error=NOT_SENT_ERASED, claimed_at=None)
 
     @property
     def is_erased(self):
@@ -240,6 +257,8 @@ class EmailDelivery(models.Model):
     class Kind(models.TextChoices):
         STAFF = "staff", "Staff notification"
         ACKNOWLEDGEMENT = "acknowledgement", "Patient acknowledgement"
+        REPLY = "reply", "Reply to patient"
+        REMINDER = "reminder", "Coordinators' reminder digest"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -247,7 +266,10 @@ class EmailDelivery(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
-    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="deliveries")
+    # Empty only for the coordinators' daily digest, which is about many inquiries.
+    inquiry = models.ForeignKey(
+        Inquiry, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     state = models.CharField(
         max_length=10, choices=State.choices, default=State.PENDING, db_index=True
@@ -263,8 +285,14 @@ class EmailDelivery(models.Model):
         ordering = ["inquiry", "kind"]
         verbose_name_plural = "email deliveries"
         constraints = [
-            models.UniqueConstraint(fields=["inquiry", "kind"], name="one_delivery_per_kind")
+            # An inquiry has one of each notification, but any number of replies.
+            models.UniqueConstraint(
+                fields=["inquiry", "kind"],
+                condition=Q(kind__in=["staff", "acknowledgement"]),
+                name="one_delivery_per_kind",
+            )
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} for {self.inquiry.reference}: {self.get_state_display()}"
+        about = self.inquiry.reference if self.inquiry_id else "coordinators"
+        return f"{self.get_kind_display()} for {about}: {self.get_state_display()}"

@@ -24,8 +24,8 @@ from django.db.models import Q
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 
-from inquiries.emails import BUILDERS
-from inquiries.models import EmailDelivery
+from inquiries import emails
+from inquiries.models import NOT_SENT_ERASED, EmailDelivery, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,8 @@ UNCERTAIN = (
 EMAIL_ADDRESS = re.compile(r"[^\s<>()\[\]'\"@,;:]+@[^\s<>()\[\]'\",;:]+")
 
 State = EmailDelivery.State
+# Sent once for every inquiry as it arrives; replies are queued by the coordinator who writes them.
+NOTIFICATIONS = [EmailDelivery.Kind.STAFF, EmailDelivery.Kind.ACKNOWLEDGEMENT]
 
 
 @task
@@ -76,9 +78,17 @@ def schedule(a_task, when, *args):
 
 def queue_deliveries(inquiry):
     """Create the inquiry's two deliveries and queue their tasks; call inside its transaction."""
-    for kind in EmailDelivery.Kind:
+    for kind in NOTIFICATIONS:
         delivery = EmailDelivery.objects.create(inquiry=inquiry, kind=kind)
         send_inquiry_email.enqueue(delivery.pk)
+
+
+def queue_reply(inquiry, **reply_fields):
+    """Save a reply with its delivery and queue it; call inside a transaction."""
+    delivery = EmailDelivery.objects.create(inquiry=inquiry, kind=EmailDelivery.Kind.REPLY)
+    reply = Reply.objects.create(inquiry=inquiry, delivery=delivery, **reply_fields)
+    send_inquiry_email.enqueue(delivery.pk)
+    return reply
 
 
 def requeue(delivery, *, resend_sent=False):
@@ -127,8 +137,11 @@ def deliver(delivery_id):
     delivery = _claim(delivery_id)
     if delivery is None:
         return "nothing to do"
+    if delivery.kind == EmailDelivery.Kind.REPLY and delivery.inquiry.is_erased:
+        _mark(delivery, state=State.FAILED, last_error=NOT_SENT_ERASED, claimed_at=None)
+        return "cancelled"
     try:
-        message = BUILDERS[delivery.kind](delivery.inquiry)
+        message = emails.build(delivery)
         connection = mail.mailers.default
         connection.open()
     except Exception as error:
