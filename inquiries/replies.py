@@ -1,10 +1,15 @@
 """Coordinators' replies to patients: the form, when a reply is refused, and sending one (§13)."""
 
+from datetime import timedelta
+
 from django import forms
 from django.db import transaction
+from django.utils import timezone
 
 from inquiries import emails, tasks
 from inquiries.models import Inquiry, Reply, one_line
+
+DOUBLE_POST_WINDOW = timedelta(minutes=5)
 
 
 class ReplyRefused(Exception):
@@ -25,6 +30,10 @@ class ReplyForm(forms.Form):
         # The coordinator arrives to write: the cursor starts in the message.
         widget=forms.Textarea(attrs={"rows": 16, "cols": 80, "autofocus": True}),
     )
+
+    def clean_body(self):
+        # Browsers send line breaks as CRLF; the email and the record keep plain newlines.
+        return self.cleaned_data["body"].replace("\r\n", "\n")
 
 
 def refusal(inquiry):
@@ -51,6 +60,10 @@ def send_reply(inquiry, author, subject, body):
         inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
         if reason := refusal(inquiry):
             raise ReplyRefused(reason)
+        # A double click on "Send" posts the same reply twice: the patient gets it once.
+        recent = timezone.now() - DOUBLE_POST_WINDOW
+        if inquiry.replies.filter(subject=subject, body=body, created_at__gte=recent).exists():
+            raise ReplyRefused("This reply was sent already.")
         reply = tasks.queue_reply(
             inquiry,
             author=author,

@@ -361,3 +361,29 @@ def test_re_sending_notifications_never_sends_a_reply_again(
 
     assert len(mailoutbox) == 1
     assert Reply.objects.get().delivery.state == "sent"
+
+
+def test_coordinators_write_reply_templates_and_see_routing_rules(coordinator_client):
+    assert coordinator_client.get("/admin/inquiries/replytemplate/add/").status_code == 200
+    response = coordinator_client.post(
+        "/admin/inquiries/replytemplate/add/",
+        {"name": "Second opinion", "language": "en", "subject": "{reference}", "body": "Hi {name}"},
+    )
+    assert response.status_code == 302
+    assert ReplyTemplate.objects.filter(name="Second opinion").exists()
+    assert coordinator_client.get("/admin/inquiries/routingrule/").status_code == 200
+    assert coordinator_client.get("/admin/inquiries/routingrule/add/").status_code == 403
+
+
+def test_a_double_click_on_send_sends_the_reply_once(coordinator_client, make_inquiry, mailoutbox):
+    inquiry = make_inquiry()
+    body = "Dear Jane,\r\nSee you on Tuesday."
+
+    first = send(coordinator_client, inquiry, body=body)
+    second = send(coordinator_client, inquiry, body=body)
+
+    assert first.status_code == second.status_code == 302
+    assert "This reply was sent already." in messages_of(second)
+    assert len(mailoutbox) == 1
+    assert Reply.objects.get().body == "Dear Jane,\nSee you on Tuesday."
+    assert "Dear Jane,\nSee you on Tuesday." in mailoutbox[0].body
