@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from inquiries.models import EmailDelivery, Inquiry, Reply, ReplyTemplate, StatusChange
 
@@ -158,6 +159,20 @@ def test_a_pending_reply_of_an_erased_inquiry_is_never_sent(
     assert delivery.state == "failed"
     assert "erased" in delivery.last_error
     assert Reply.objects.filter(subject="", body="").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_never_sends_a_reply_of_an_inquiry_erased_after_it_was_queued(
+    make_inquiry, task_queue, smtp_server, coordinator_client
+):
+    inquiry = make_inquiry()
+    assert send(coordinator_client, inquiry).status_code == 302
+    # Erased by a path that leaves the delivery pending: the worker checks again.
+    Inquiry.objects.filter(pk=inquiry.pk).update(erased_at=timezone.now(), email="")
+    task_queue()
+
+    assert smtp_server.received == []
+    assert EmailDelivery.objects.get(kind="reply").state == "failed"
 
 
 def test_erasure_blanks_the_text_of_replies(coordinator_client, make_inquiry, mailoutbox):
