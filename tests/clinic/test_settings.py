@@ -322,11 +322,11 @@ def test_replies_and_reminders_have_defaults(production_env):
         "from django.conf import settings as s\nprint(s.INQUIRY_REPLY_TO, s.INQUIRY_REMINDER_HOUR)"
     )
     env = {**production_env, "DEFAULT_FROM_EMAIL": "Clinic <hello@clinic.example>"}
-    result = manage(env, "shell", "-c", code)
+    result = manage(env, "shell", "-v", "0", "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['Clinic <hello@clinic.example>'] 8"
     env["INQUIRY_REPLY_TO"] = "coordinators@clinic.example"
-    result = manage(env, "shell", "-c", code)
+    result = manage(env, "shell", "-v", "0", "-c", code)
     assert result.stdout.strip() == "['coordinators@clinic.example'] 8"
 
 
