@@ -63,7 +63,7 @@ def env_bool(name, default):
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
 
 
-def env_int(name, default, *, minimum=None):
+def env_int(name, default, *, minimum=None, maximum=None):
     value = os.environ.get(name, "").strip()
     if not value:
         return default
@@ -73,6 +73,8 @@ def env_int(name, default, *, minimum=None):
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}.")
+    if maximum is not None and number > maximum:
+        raise ImproperlyConfigured(f"{name} must be at most {maximum}, not {number}.")
     return number
 
 

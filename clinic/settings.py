@@ -281,5 +281,9 @@ INQUIRY_EMAIL_INCLUDE_DETAILS = env_bool("INQUIRY_EMAIL_INCLUDE_DETAILS", True)
 INQUIRY_RETENTION_DAYS = env_int("INQUIRY_RETENTION_DAYS", 730, minimum=1)
 INQUIRY_RATE_LIMIT = env_rate("INQUIRY_RATE_LIMIT", "5/10m")
 INQUIRY_MIN_SECONDS = env_int("INQUIRY_MIN_SECONDS", 3, minimum=0)
+# Where patients' answers to coordinators' replies go (SPEC §13).
+INQUIRY_REPLY_TO = env_emails("INQUIRY_REPLY_TO", [DEFAULT_FROM_EMAIL])
+# The hour (in TIME_ZONE) the worker emails coordinators the digest of inquiries still waiting.
+INQUIRY_REMINDER_HOUR = env_int("INQUIRY_REMINDER_HOUR", 8, minimum=0, maximum=23)
 # Changes whenever the consent sentence on the form changes; stored with each inquiry.
 INQUIRY_CONSENT_VERSION = "2026-11"

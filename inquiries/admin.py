@@ -1,4 +1,7 @@
+import json
+
 from django.contrib import admin, messages
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -9,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
-from inquiries import export, tasks
+from inquiries import admin_replies, export, tasks
 from inquiries.access_admin import ReferenceFilter, RefusesNulInQuery
 from inquiries.models import EmailDelivery, Inquiry, InquiryAccess, InquiryNote
 
@@ -143,10 +146,10 @@ class InquiryAdmin(RefusesNulInQuery, admin.ModelAdmin):
         ("Where the visitor came from", {"fields": ORIGIN_FIELDS}),
         ("History", {"fields": ["status_history", *RECORD_FIELDS]}),
     ]
-    inlines = [InquiryNoteInline, EmailDeliveryInline]
+    inlines = [admin_replies.ReplyInline, InquiryNoteInline, EmailDeliveryInline]
     actions = [
         "mark_contacted", "mark_closed", "mark_spam", "assign_to_me", "resend_notifications",
-        "resend_all_notifications", "export_csv", "erase_personal_data",
+        "resend_all_notifications", "export_csv", "export_person_data", "erase_personal_data",
     ]  # fmt: skip
 
     def get_queryset(self, request):
@@ -191,11 +194,18 @@ class InquiryAdmin(RefusesNulInQuery, admin.ModelAdmin):
             )
         return response
 
+    def get_urls(self):
+        return admin_replies.reply_urls(self) + super().get_urls()
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":
             inquiry = self.get_object(request, object_id)
             if inquiry is not None and self.has_view_or_change_permission(request, inquiry):
                 InquiryAccess.objects.record(request.user, InquiryAccess.Action.VIEWED, [inquiry])
+            extra_context = {
+                **(extra_context or {}),
+                **admin_replies.reply_context(self, request, inquiry),
+            }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
@@ -301,6 +311,9 @@ class InquiryAdmin(RefusesNulInQuery, admin.ModelAdmin):
 
     def _resend(self, request, queryset, resend_sent):
         deliveries = EmailDelivery.objects.filter(inquiry__in=queryset, inquiry__erased_at=None)
+        if resend_sent:
+            # A reply the patient already has is never sent again in bulk.
+            deliveries = deliveries.filter(kind__in=tasks.NOTIFICATIONS)
         queued = sum(tasks.requeue(d, resend_sent=resend_sent) for d in deliveries)
         self.message_user(request, f"{queued} email(s) queued to be sent again.", messages.SUCCESS)
 
@@ -323,6 +336,21 @@ class InquiryAdmin(RefusesNulInQuery, admin.ModelAdmin):
         )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="inquiries-{stamp}.csv"'
+        return response
+
+    @admin.action(
+        description="Export everything stored about these people (JSON)", permissions=["view"]
+    )
+    def export_person_data(self, request, queryset):
+        data = export.person_data(queryset)
+        exported = Inquiry.objects.filter(reference__in=[i["reference"] for i in data["inquiries"]])
+        InquiryAccess.objects.record(request.user, InquiryAccess.Action.EXPORTED, exported)
+        response = HttpResponse(
+            json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+            content_type="application/json; charset=utf-8",
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="person-data-{stamp}.json"'
         return response
 
     @admin.action(description="Erase personal data of selected (on request)", permissions=["erase"])

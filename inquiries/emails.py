@@ -1,12 +1,15 @@
-"""The two emails sent for each inquiry, built from templates in templates/emails/."""
+"""The emails sent about an inquiry, built from templates in templates/emails/."""
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from inquiries.models import EmailDelivery
+from inquiries.stats import duration
 
 
 def message_id(inquiry, kind):
@@ -63,3 +66,50 @@ BUILDERS = {
     EmailDelivery.Kind.STAFF: staff_notification,
     EmailDelivery.Kind.ACKNOWLEDGEMENT: acknowledgement,
 }
+
+
+def reply_to_patient(reply):
+    """A coordinator's reply, threaded under the acknowledgement the patient already has."""
+    inquiry = reply.inquiry
+    acknowledgement_id = message_id(inquiry, EmailDelivery.Kind.ACKNOWLEDGEMENT)
+    context = {"reply": reply, "inquiry": inquiry, "SITE_NAME": settings.SITE_NAME}
+    return _message(
+        "inquiry-reply",
+        context,
+        to=[inquiry.email],
+        reply_to=settings.INQUIRY_REPLY_TO,
+        headers={
+            "Message-ID": message_id(inquiry, f"reply-{reply.pk}"),
+            "In-Reply-To": acknowledgement_id,
+            "References": acknowledgement_id,
+        },
+    )
+
+
+def reminder_digest(digest):
+    """References, waiting times and admin links: nothing about the patients themselves."""
+    created_at = digest.created_at
+    waiting = [
+        {
+            "reference": item["reference"],
+            "waited": duration(created_at - datetime.fromisoformat(item["received_at"])),
+            "admin_url": settings.SITE_URL
+            + reverse("admin:inquiries_inquiry_change", args=[item["id"]]),
+        }
+        for item in digest.waiting
+    ]
+    return _message(
+        "inquiry-reminder",
+        {"waiting": waiting, "count": len(waiting), "date": digest.date},
+        to=settings.INQUIRY_NOTIFY_EMAILS,
+        headers={"Message-ID": f"<reminders-{digest.date}@{urlsplit(settings.SITE_URL).hostname}>"},
+    )
+
+
+def build(delivery):
+    """The message a delivery sends."""
+    if delivery.kind == EmailDelivery.Kind.REPLY:
+        return reply_to_patient(delivery.reply)
+    if delivery.kind == EmailDelivery.Kind.REMINDER:
+        return reminder_digest(delivery.reminder_digest)
+    return BUILDERS[delivery.kind](delivery.inquiry)

@@ -1,4 +1,4 @@
-"""Inquiries as CSV, safe to open in a spreadsheet."""
+"""Inquiries as CSV, safe to open in a spreadsheet, and a person's data as JSON."""
 
 import csv
 import io
@@ -35,3 +35,86 @@ def inquiries_csv(inquiries):
     for inquiry in inquiries:
         writer.writerow([neutralise(value(inquiry)) for _, value in COLUMNS])
     return buffer.getvalue()
+
+
+def person_data(inquiries):
+    """Everything stored about the people behind `inquiries`, for a request under GDPR Art. 15/20.
+
+    A person is found by the email or phone number of each selected inquiry, so their other
+    inquiries come too.
+    """
+    from inquiries.models import Inquiry
+
+    ids = set()
+    for inquiry in inquiries:
+        ids.add(inquiry.pk)
+        ids.update(inquiry.earlier_from_same_person().values_list("pk", flat=True))
+    found = (
+        Inquiry.objects.filter(pk__in=ids)
+        .select_related("condition", "assigned_to")
+        .prefetch_related(
+            "status_changes__changed_by", "notes__author", "replies__delivery", "deliveries"
+        )
+        .order_by("created_at", "pk")
+    )
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "inquiries": [_inquiry_data(inquiry) for inquiry in found],
+    }
+
+
+def _username(user):
+    return user.get_username() if user else None
+
+
+def _inquiry_data(inquiry):
+    return {
+        "reference": inquiry.reference,
+        "received_at": inquiry.created_at,
+        "name": inquiry.name,
+        "email": inquiry.email,
+        "phone": inquiry.phone,
+        "country": inquiry.country,
+        "condition": inquiry.condition_name,
+        "message": inquiry.message,
+        "contact_preference": inquiry.contact_preference,
+        "consent": {"given_at": inquiry.consent_at, "text_version": inquiry.consent_version},
+        "sent_from_page": inquiry.source_page,
+        "referrer": inquiry.referrer,
+        "utm_source": inquiry.utm_source,
+        "utm_medium": inquiry.utm_medium,
+        "utm_campaign": inquiry.utm_campaign,
+        "ip_address_salted_hash": inquiry.ip_hash,
+        "status": inquiry.status,
+        "assigned_to": _username(inquiry.assigned_to),
+        "first_contacted_at": inquiry.first_contacted_at,
+        "personal_data_erased_at": inquiry.erased_at,
+        "status_history": [
+            {
+                "at": change.changed_at,
+                "by": _username(change.changed_by),
+                "from": change.from_status,
+                "to": change.to_status,
+            }
+            for change in inquiry.status_changes.all()
+        ],
+        "staff_notes": [
+            {"at": note.created_at, "by": _username(note.author), "text": note.text}
+            for note in inquiry.notes.all()
+        ],
+        "replies": [
+            {
+                "at": reply.created_at,
+                "by": reply.author_username,
+                "subject": reply.subject,
+                "body": reply.body,
+                "delivery": reply.delivery.state,
+                "sent_at": reply.delivery.sent_at,
+            }
+            for reply in inquiry.replies.all()
+        ],
+        "emails": [
+            {"kind": delivery.kind, "state": delivery.state, "sent_at": delivery.sent_at}
+            for delivery in inquiry.deliveries.all()
+        ],
+    }

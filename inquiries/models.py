@@ -9,6 +9,15 @@ from django.utils import timezone
 
 from conditions.models import Condition
 
+# Defined beside these models, and part of them: Django finds them through this module.
+from inquiries.answering import (  # noqa: F401
+    ReminderDigest,
+    Reply,
+    ReplyTemplate,
+    RoutingRule,
+    one_line,
+)
+
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a reference read out over the phone cannot be misheard.
 REFERENCE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
 REFERENCE_LENGTH = 6
@@ -97,6 +106,8 @@ class Inquiry(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "phone" in update_fields:
             kwargs["update_fields"] = {*update_fields, "phone_digits"}
+        if self._state.adding and self.status == self.Status.NEW and self.assigned_to_id is None:
+            self.assigned_to_id = RoutingRule.objects.assignee_for(self)
         if self.reference:
             return super().save(*args, **kwargs)
         # A clash is astronomically rare; retry with a fresh reference rather than fail.
@@ -166,6 +177,7 @@ class Inquiry(models.Model):
                 state=EmailDelivery.State.CANCELLED, claimed_at=None
             )
             self.deliveries.update(last_error="")
+            self.replies.update(subject="", body="")
             InquiryAccess.objects.record(by, InquiryAccess.Action.ERASED, [self])
         return True
 
@@ -285,6 +297,8 @@ class EmailDelivery(models.Model):
     class Kind(models.TextChoices):
         STAFF = "staff", "Staff notification"
         ACKNOWLEDGEMENT = "acknowledgement", "Patient acknowledgement"
+        REPLY = "reply", "Reply to patient"
+        REMINDER = "reminder", "Coordinators' reminder digest"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -293,7 +307,10 @@ class EmailDelivery(models.Model):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled: personal data erased"
 
-    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="deliveries")
+    # Empty only for the coordinators' daily digest, which is about many inquiries.
+    inquiry = models.ForeignKey(
+        Inquiry, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     state = models.CharField(
         max_length=10, choices=State.choices, default=State.PENDING, db_index=True
@@ -309,11 +326,17 @@ class EmailDelivery(models.Model):
         ordering = ["inquiry", "kind"]
         verbose_name_plural = "email deliveries"
         constraints = [
-            models.UniqueConstraint(fields=["inquiry", "kind"], name="one_delivery_per_kind")
+            # An inquiry has one of each notification, but any number of replies.
+            models.UniqueConstraint(
+                fields=["inquiry", "kind"],
+                condition=Q(kind__in=["staff", "acknowledgement"]),
+                name="one_delivery_per_kind",
+            )
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} for {self.inquiry.reference}: {self.get_state_display()}"
+        about = self.inquiry.reference if self.inquiry_id else "coordinators"
+        return f"{self.get_kind_display()} for {about}: {self.get_state_display()}"
 
 
 class PostCounterQuerySet(models.QuerySet):

@@ -29,8 +29,8 @@ from django.db.models import Q
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 
-from inquiries.emails import BUILDERS
-from inquiries.models import EmailDelivery
+from inquiries import emails
+from inquiries.models import EmailDelivery, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,8 @@ UNCERTAIN = (
 EMAIL_ADDRESS = re.compile(r"[^\s<>()\[\]'\"@,;:]+@[^\s<>()\[\]'\",;:]+")
 
 State = EmailDelivery.State
+# Sent once for every inquiry as it arrives; replies are queued by the coordinator who writes them.
+NOTIFICATIONS = [EmailDelivery.Kind.STAFF, EmailDelivery.Kind.ACKNOWLEDGEMENT]
 
 
 @task
@@ -81,9 +83,17 @@ def schedule(a_task, when, *args):
 
 def queue_deliveries(inquiry):
     """Create the inquiry's two deliveries and queue their tasks; call inside its transaction."""
-    for kind in EmailDelivery.Kind:
+    for kind in NOTIFICATIONS:
         delivery = EmailDelivery.objects.create(inquiry=inquiry, kind=kind)
         send_inquiry_email.enqueue(delivery.pk)
+
+
+def queue_reply(inquiry, **reply_fields):
+    """Save a reply with its delivery and queue it; call inside a transaction."""
+    delivery = EmailDelivery.objects.create(inquiry=inquiry, kind=EmailDelivery.Kind.REPLY)
+    reply = Reply.objects.create(inquiry=inquiry, delivery=delivery, **reply_fields)
+    send_inquiry_email.enqueue(delivery.pk)
+    return reply
 
 
 def requeue(delivery, *, resend_sent=False):
@@ -119,7 +129,7 @@ def _claim(delivery_id):
         if delivery is None:
             return None
         # An inquiry erased before erasing cancelled its emails: nothing left to send.
-        if delivery.inquiry.is_erased:
+        if delivery.inquiry_id and delivery.inquiry.is_erased:
             _mark(delivery, state=State.CANCELLED, claimed_at=None)
             return None
         delivery.claimed_at = now
@@ -139,7 +149,7 @@ def deliver(delivery_id):
     if delivery is None:
         return "nothing to do"
     try:
-        message = BUILDERS[delivery.kind](delivery.inquiry)
+        message = emails.build(delivery)
         connection = mail.mailers.default
         connection.open()
     except Exception as error:

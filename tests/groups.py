@@ -7,7 +7,11 @@ from django.contrib.auth.models import Group
 from django.db.migrations.loader import MigrationLoader
 
 # The data migrations that create staff groups, each with a GROUPS dict and create_groups().
-GROUP_MIGRATIONS = ["0001_staff_groups", "0002_privacy_officers"]
+GROUP_MIGRATIONS = [
+    "0001_staff_groups",
+    "0002_privacy_officers",
+    "0003_coordinators_answer_patients",
+]
 
 
 def migrations():
@@ -27,9 +31,10 @@ def staff_groups():
     A transactional test elsewhere in the run may have flushed the tables; then each migration's
     own function runs again, on the historical models it runs on during `migrate`.
     """
-    names = []
-    for name, migration in migrations().items():
-        names += migration.GROUPS
-        if Group.objects.filter(name__in=migration.GROUPS).count() < len(migration.GROUPS):
+    steps = migrations()
+    names = {name for migration in steps.values() for name in migration.GROUPS}
+    if Group.objects.filter(name__in=names).count() < len(names):
+        # In order: a later migration may change the rights of a group an earlier one made.
+        for name, migration in steps.items():
             migration.create_groups(historical_apps(name), None)
     return {group.name: group for group in Group.objects.filter(name__in=names)}

@@ -88,6 +88,10 @@ def test_patient_coordinators_may_view_and_change_inquiries_and_add_notes_only(s
         "inquiries.view_inquirynote",
         "inquiries.add_inquirynote",
         "inquiries.view_emaildelivery",
+        "inquiries.view_replytemplate",
+        "inquiries.add_replytemplate",
+        "inquiries.change_replytemplate",
+        "inquiries.view_routingrule",
     }
 
 

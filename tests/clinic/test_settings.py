@@ -83,6 +83,14 @@ def test_env_int_enforces_a_minimum_naming_the_variable(monkeypatch):
     assert env_int(VAR, 25, minimum=1) == 1
 
 
+def test_env_int_enforces_a_maximum_naming_the_variable(monkeypatch):
+    monkeypatch.setenv(VAR, "24")
+    with pytest.raises(ImproperlyConfigured, match=f"{VAR} must be at most 23"):
+        env_int(VAR, 8, minimum=0, maximum=23)
+    monkeypatch.setenv(VAR, "23")
+    assert env_int(VAR, 8, minimum=0, maximum=23) == 23
+
+
 # --- env_list and env_str ------------------------------------------------------------------------
 
 
@@ -302,6 +310,9 @@ def test_debug_is_off_unless_asked_for(production_env):
         ("TRUSTED_PROXIES", "nginx"),
         ("STAFF_SESSION_HOURS", "0"),
         ("STAFF_SESSION_HOURS", "a day"),
+        ("INQUIRY_REPLY_TO", "coordinators at the clinic"),
+        ("INQUIRY_REMINDER_HOUR", "24"),
+        ("INQUIRY_REMINDER_HOUR", "eight"),
     ],
 )
 def test_start_up_fails_naming_a_malformed_variable(production_env, variable, value):
@@ -309,6 +320,19 @@ def test_start_up_fails_naming_a_malformed_variable(production_env, variable, va
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert variable in result.stderr.split("ImproperlyConfigured")[-1]
+
+
+def test_replies_and_reminders_have_defaults(production_env):
+    code = (
+        "from django.conf import settings as s\nprint(s.INQUIRY_REPLY_TO, s.INQUIRY_REMINDER_HOUR)"
+    )
+    env = {**production_env, "DEFAULT_FROM_EMAIL": "Clinic <hello@clinic.example>"}
+    result = manage(env, "shell", "-v", "0", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['Clinic <hello@clinic.example>'] 8"
+    env["INQUIRY_REPLY_TO"] = "coordinators@clinic.example"
+    result = manage(env, "shell", "-v", "0", "-c", code)
+    assert result.stdout.strip() == "['coordinators@clinic.example'] 8"
 
 
 def test_a_malformed_connection_age_fails_naming_it(production_env):
