@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "clinic.request_bodies.RequestBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The URL alone picks the language (SPEC §12): /es/… is Spanish, everything else English.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -155,6 +157,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# A third language needs its line here, a catalog under locale/ and content files (docs/content.md).
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -285,5 +290,6 @@ INQUIRY_MIN_SECONDS = env_int("INQUIRY_MIN_SECONDS", 3, minimum=0)
 INQUIRY_REPLY_TO = env_emails("INQUIRY_REPLY_TO", [DEFAULT_FROM_EMAIL])
 # The hour (in TIME_ZONE) the worker emails coordinators the digest of inquiries still waiting.
 INQUIRY_REMINDER_HOUR = env_int("INQUIRY_REMINDER_HOUR", 8, minimum=0, maximum=23)
-# Changes whenever the consent sentence on the form changes; stored with each inquiry.
+# Changes whenever the consent sentence on the form changes; stored with each inquiry, with the
+# code of the language the visitor read it in appended ("2026-11-es"): each translation is a text.
 INQUIRY_CONSENT_VERSION = "2026-11"

@@ -18,7 +18,7 @@ from inquiries.models import EmailDelivery, Inquiry, InquiryAccess, InquiryNote
 
 SUBMITTED_FIELDS = [
     "reference", "created_at", "name", "email", "phone", "country", "condition", "message",
-    "contact_preference", "consent_at", "consent_version",
+    "contact_preference", "language", "consent_at", "consent_version",
 ]  # fmt: skip
 ORIGIN_FIELDS = ["source_page", "referrer", "utm_source", "utm_medium", "utm_campaign"]
 RECORD_FIELDS = ["ip_hash", "spam_reason", "first_contacted_at", "erased_at", "erased_by"]
@@ -123,11 +123,11 @@ class EmailDeliveryInline(RecordInline):
 @admin.register(Inquiry)
 class InquiryAdmin(RefusesNulInQuery, admin.ModelAdmin):
     list_display = [
-        "reference", "created_at", "name", "condition", "status", "assigned_to",
+        "reference", "created_at", "name", "condition", "language", "status", "assigned_to",
         "notifications",
     ]  # fmt: skip
     list_filter = [
-        "status", "condition", "assigned_to", NotificationStateFilter,
+        "status", "condition", "language", "assigned_to", NotificationStateFilter,
         ("created_at", admin.DateFieldListFilter),
     ]  # fmt: skip
     search_fields = ["reference", "name", "email", "phone", "phone_digits"]

@@ -121,14 +121,11 @@ class ReplyTemplate(models.Model):
 
 class RoutingRuleQuerySet(models.QuerySet):
     def assignee_for(self, inquiry):
-        """The id of the coordinator the first matching active rule names, or None (one query).
-
-        `language` is kept for inquiries that record the language they were sent in; until then
-        only rules for any language (blank) match.
-        """
+        """The id of the coordinator the first matching active rule names, or None (one query)."""
         return (
-            self.filter(active=True, assignee__is_active=True, assignee__is_staff=True, language="")
+            self.filter(active=True, assignee__is_active=True, assignee__is_staff=True)
             .filter(Q(condition__isnull=True) | Q(condition_id=inquiry.condition_id))
+            .filter(Q(language="") | Q(language=inquiry.language))
             .order_by("order", "pk")
             .values_list("assignee_id", flat=True)
             .first()

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from inquiries.models import EmailDelivery
 from inquiries.stats import duration
@@ -42,24 +43,27 @@ def staff_notification(inquiry):
         "include_details": settings.INQUIRY_EMAIL_INCLUDE_DETAILS,
     }
     # Without details, nothing ties the patient to a condition: no condition, no Reply-To.
-    return _message(
-        "inquiry-staff",
-        context,
-        to=settings.INQUIRY_NOTIFY_EMAILS,
-        reply_to=[inquiry.email] if settings.INQUIRY_EMAIL_INCLUDE_DETAILS else [],
-        headers={"Message-ID": message_id(inquiry, kind)},
-    )
+    with translation.override(settings.LANGUAGE_CODE):
+        return _message(
+            "inquiry-staff",
+            context,
+            to=settings.INQUIRY_NOTIFY_EMAILS,
+            reply_to=[inquiry.email] if settings.INQUIRY_EMAIL_INCLUDE_DETAILS else [],
+            headers={"Message-ID": message_id(inquiry, kind)},
+        )
 
 
 def acknowledgement(inquiry):
     kind = EmailDelivery.Kind.ACKNOWLEDGEMENT
     context = {"inquiry": inquiry, "SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL}
-    return _message(
-        "inquiry-acknowledgement",
-        context,
-        to=[inquiry.email],
-        headers={"Message-ID": message_id(inquiry, kind)},
-    )
+    # The patient reads it in the language they wrote in, whatever the worker's language.
+    with translation.override(inquiry.language):
+        return _message(
+            "inquiry-acknowledgement",
+            context,
+            to=[inquiry.email],
+            headers={"Message-ID": message_id(inquiry, kind)},
+        )
 
 
 BUILDERS = {

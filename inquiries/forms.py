@@ -4,6 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from conditions.models import Condition
 from inquiries.models import Inquiry
@@ -22,8 +24,8 @@ def _unreadable_or_control(value, pattern):
     if match is None:
         return
     if match[0] == "\ufffd":
-        raise ValidationError("Some characters could not be read. Please type them again.")
-    raise ValidationError("Remove the line breaks or special characters from this field.")
+        raise ValidationError(_("Some characters could not be read. Please type them again."))
+    raise ValidationError(_("Remove the line breaks or special characters from this field."))
 
 
 def single_line(value):
@@ -36,10 +38,12 @@ def multi_line(value):
 
 def validate_phone(value):
     if not PHONE_CHARACTERS.match(value):
-        raise ValidationError("Use only digits, spaces and + ( ) - . in the phone number.")
+        raise ValidationError(_("Use only digits, spaces and + ( ) - . in the phone number."))
     digits = sum(char.isdigit() for char in value)
     if not 7 <= digits <= 20:
-        raise ValidationError("Enter a phone number with 7 to 20 digits, including the area code.")
+        raise ValidationError(
+            _("Enter a phone number with 7 to 20 digits, including the area code.")
+        )
 
 
 class MessageField(forms.CharField):
@@ -49,61 +53,63 @@ class MessageField(forms.CharField):
         return super().to_python(value).replace("\r\n", "\n")
 
 
-CHOICE_ERRORS = {"invalid_choice": "Choose one of the options in the list."}
+CHOICE_ERRORS = {"invalid_choice": _("Choose one of the options in the list.")}
 
 
 class InquiryForm(forms.Form):
     name = forms.CharField(
-        label="Full name",
+        label=_("Full name"),
         max_length=120,
         validators=[single_line],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     email = forms.EmailField(
-        label="Email",
+        label=_("Email"),
         max_length=254,
         validators=[single_line],
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     phone = forms.CharField(
-        label="Phone (optional)",
+        label=_("Phone (optional)"),
         required=False,
         max_length=40,
         validators=[single_line, validate_phone],
-        help_text="With the country code if you live outside the US, e.g. +44 20 7946 0000.",
+        help_text=_("With the country code if you live outside the US, e.g. +44 20 7946 0000."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
     country = forms.CharField(
-        label="Country (optional)",
+        label=_("Country (optional)"),
         required=False,
         max_length=80,
         validators=[single_line],
         widget=forms.TextInput(attrs={"autocomplete": "country-name"}),
     )
-    condition = forms.ChoiceField(label="Condition", error_messages=CHOICE_ERRORS)
+    condition = forms.ChoiceField(label=_("Condition"), error_messages=CHOICE_ERRORS)
     message = MessageField(
-        label="Tell us about your situation",
+        label=_("Tell us about your situation"),
         min_length=10,
         max_length=5000,
         validators=[multi_line],
-        help_text="For example your diagnosis, your current treatment and what you would like "
-        "to know. Please do not send medical records here.",
+        help_text=_(
+            "For example your diagnosis, your current treatment and what you would like "
+            "to know. Please do not send medical records here."
+        ),
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     contact_preference = forms.ChoiceField(
-        label="How should we contact you?",
+        label=_("How should we contact you?"),
         choices=Inquiry.ContactPreference.choices,
         initial=Inquiry.ContactPreference.EMAIL,
         widget=forms.RadioSelect,
         error_messages=CHOICE_ERRORS,
     )
     consent = forms.BooleanField(
-        error_messages={"required": "Please tick the box so that we may answer your request."}
+        error_messages={"required": _("Please tick the box so that we may answer your request.")}
     )
     # A trap for bots: hidden from people and from assistive technology.
     website = forms.CharField(
         required=False,
-        label="Leave this field empty",
+        label=_("Leave this field empty"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
     # Signed: when the form was served, and where from (see inquiries.token).
@@ -116,13 +122,17 @@ class InquiryForm(forms.Form):
             self.fields[hidden].validators = []
         conditions = [(c.slug, c.name) for c in Condition.objects.published().only("slug", "name")]
         self.fields["condition"].choices = [
-            ("", "Choose one"),
+            ("", gettext("Choose one")),
             *conditions,
-            (OTHER, "Other / not sure"),
+            (OTHER, gettext("Other / not sure")),
         ]
+        # The sentence has a version per language (INQUIRY_CONSENT_VERSION + language code).
         self.fields["consent"].label = format_html(
-            "I agree that the clinic stores and uses these details to answer my request "
-            '(<a href="{}" target="_blank" rel="noopener">privacy notice, opens in a new tab</a>).',
+            gettext(
+                "I agree that the clinic stores and uses these details to answer my request "
+                '(<a href="{}" target="_blank" rel="noopener">privacy notice, '
+                "opens in a new tab</a>)."
+            ),
             reverse("privacy"),
         )
 
@@ -140,19 +150,19 @@ class InquiryForm(forms.Form):
         ):
             if "phone" not in self.errors:
                 self.add_error(
-                    "phone", "Add a phone number so that we can call you, or choose email."
+                    "phone", _("Add a phone number so that we can call you, or choose email.")
                 )
         return cleaned
 
     def error_summary(self):
         """(field id, short label, message) for each error, for the summary above the form."""
-        labels = {"consent": "Agreement", "website": "Form"}
+        labels = {"consent": gettext("Agreement"), "website": gettext("Form")}
         for field in self:
             target = field.auto_id + ("_0" if field.name == "contact_preference" else "")
             for error in field.errors:
                 yield target, labels.get(field.name, field.label), error
         for error in self.non_field_errors():
-            yield "", "Form", error
+            yield "", gettext("Form"), error
 
     @property
     def condition_object(self):

@@ -6,6 +6,8 @@ from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language_info
+from django.utils.translation import gettext_lazy as _
 
 from conditions.models import Condition
 
@@ -28,6 +30,11 @@ def new_reference():
     return "INQ-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
+def language_choices():
+    # A callable, so that a new language in settings.LANGUAGES needs no migration.
+    return settings.LANGUAGES
+
+
 class Inquiry(models.Model):
     class Status(models.TextChoices):
         NEW = "new", "New"
@@ -37,8 +44,8 @@ class Inquiry(models.Model):
         SPAM = "spam", "Spam"
 
     class ContactPreference(models.TextChoices):
-        EMAIL = "email", "Email"
-        PHONE = "phone", "Phone"
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
 
     reference = models.CharField(max_length=12, unique=True, editable=False)
     created_at = models.DateTimeField("received", default=timezone.now, db_index=True)
@@ -60,6 +67,13 @@ class Inquiry(models.Model):
     message = models.TextField()
     contact_preference = models.CharField(max_length=10, choices=ContactPreference.choices)
 
+    language = models.CharField(
+        max_length=10,
+        choices=language_choices,
+        default=settings.LANGUAGE_CODE,
+        db_index=True,
+        help_text="The language of the page the patient wrote from; their emails use it.",
+    )
     consent_at = models.DateTimeField()
     consent_version = models.CharField(max_length=20)
     source_page = models.CharField("sent from page", max_length=500, blank=True)
@@ -111,7 +125,7 @@ class Inquiry(models.Model):
         if self.reference:
             return super().save(*args, **kwargs)
         # A clash is astronomically rare; retry with a fresh reference rather than fail.
-        for _ in range(5):
+        for _attempt in range(5):
             self.reference = new_reference()
             try:
                 with transaction.atomic():
@@ -184,6 +198,11 @@ class Inquiry(models.Model):
     @property
     def is_erased(self):
         return self.erased_at is not None
+
+    @property
+    def language_name(self):
+        """The language's English name, for staff: "Spanish"."""
+        return get_language_info(self.language)["name"]
 
     @property
     def condition_name(self):

@@ -3,7 +3,8 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
@@ -24,14 +25,14 @@ def unexpected_fields(request):
             request.body.decode("utf-8")
         except UnicodeDecodeError:
             # Django would read such a body as Latin-1 and store mangled text.
-            return "The form was sent with characters we could not read."
+            return gettext("The form was sent with characters we could not read.")
     if request.FILES:
-        return "The form does not take files."
+        return gettext("The form does not take files.")
     for name, values in request.POST.lists():
         if name not in ALLOWED_POST_FIELDS:
-            return "The form was sent with a field it does not have."
+            return gettext("The form was sent with a field it does not have.")
         if len(values) > 1:
-            return "The form was sent with a field twice."
+            return gettext("The form was sent with a field twice.")
     return None
 
 
@@ -60,7 +61,9 @@ def save_inquiry(form, request, token_data):
         message=data["message"],
         contact_preference=data["contact_preference"],
         consent_at=timezone.now(),
-        consent_version=settings.INQUIRY_CONSENT_VERSION,
+        language=translation.get_language(),
+        # Each language's consent sentence is its own text: the version names the one shown.
+        consent_version=f"{settings.INQUIRY_CONSENT_VERSION}-{translation.get_language()}",
         source_page=token_data.get("p", ""),
         referrer=token_data.get("r", ""),
         utm_source=token_data.get("utm_source", ""),

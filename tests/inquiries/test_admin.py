@@ -81,9 +81,18 @@ def test_the_list_shows_what_a_coordinator_works_with(
     page = response.content.decode()
     headers = re.findall(r'<th scope="col" class="[^"]*column-(\w+)', page)
     assert headers == [
-        "reference", "created_at", "name", "condition", "status", "assigned_to", "notifications",
+        "reference", "created_at", "name", "condition", "language", "status", "assigned_to",
+        "notifications",
     ]  # fmt: skip
-    for title in ["Reference", "Received", "Name", "Condition", "Status", "Assigned to"]:
+    for title in [
+        "Reference",
+        "Received",
+        "Name",
+        "Condition",
+        "Language",
+        "Status",
+        "Assigned to",
+    ]:
         assert f">{title}</a>" in page
     assert "<span>Notifications</span>" in page
     row = changelist_rows(response)[inquiry.reference]

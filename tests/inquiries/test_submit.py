@@ -66,12 +66,14 @@ def test_valid_inquiry_is_saved_with_every_field(client, valid_post, submit):
     assert inquiry.assigned_to is None
 
 
-def test_consent_version_is_the_one_in_settings(valid_post, submit, settings):
+def test_consent_version_is_the_one_in_settings_for_the_language_shown(
+    valid_post, submit, settings
+):
     settings.INQUIRY_CONSENT_VERSION = "2027-03"
 
     submit(valid_post())
 
-    assert Inquiry.objects.get().consent_version == "2027-03"
+    assert Inquiry.objects.get().consent_version == "2027-03-en"
 
 
 def test_other_condition_is_saved_without_a_condition(valid_post, submit):
