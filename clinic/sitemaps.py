@@ -5,7 +5,15 @@ from conditions.models import Condition
 from research.models import Study
 
 
-class PageSitemap(Sitemap):
+class LanguageSitemap(Sitemap):
+    """Every page in each language it exists in, each naming the others (SPEC §12)."""
+
+    i18n = True
+    alternates = True
+    x_default = True
+
+
+class PageSitemap(LanguageSitemap):
     def items(self):
         return ["home", "conditions:list", "research:study-list", "privacy"]
 
@@ -13,7 +21,7 @@ class PageSitemap(Sitemap):
         return reverse(item)
 
 
-class ConditionSitemap(Sitemap):
+class ConditionSitemap(LanguageSitemap):
     def items(self):
         return Condition.objects.published()
 
@@ -21,7 +29,7 @@ class ConditionSitemap(Sitemap):
         return condition.updated_at
 
 
-class StudySitemap(Sitemap):
+class StudySitemap(LanguageSitemap):
     def items(self):
         return Study.objects.published().newest_first()
 

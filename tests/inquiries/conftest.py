@@ -87,12 +87,13 @@ def valid_post(make_condition, fetch_form_token):
 
 @pytest.fixture
 def submit(client):
-    """Post fields to /inquire/ form-encoded, as a browser does; `data` may be a list of pairs."""
+    """Post fields to /inquire/ (or `path`) form-encoded, as a browser does; `data` may be a
+    list of pairs."""
 
-    def post(data, *, using=None, **extra):
+    def post(data, *, using=None, path="/inquire/", **extra):
         body = data if isinstance(data, (str, bytes)) else urlencode(data, doseq=True)
         return (using or client).post(
-            "/inquire/", body, content_type="application/x-www-form-urlencoded", **extra
+            path, body, content_type="application/x-www-form-urlencoded", **extra
         )
 
     return post
@@ -289,14 +290,18 @@ def time_travel(monkeypatch):
 
 @pytest.fixture
 def submit_inquiry(client, valid_post, submit, settings):
-    """Post the real form (fetched first, for its token) and return the saved inquiry."""
+    """Post the real form (fetched first, for its token) and return the saved inquiry.
+
+    `prefix` sends it from another language's form, e.g. "/es".
+    """
     settings.INQUIRY_MIN_SECONDS = 0
     settings.INQUIRY_RATE_LIMIT = None
 
-    def submit_one(**fields):
-        response = submit(valid_post(**fields))
+    def submit_one(prefix="", **fields):
+        form = f"{prefix}/inquire/"
+        response = submit(valid_post(page=form, **fields), path=form)
         assert response.status_code == 303, response.content.decode()[:2000]
-        assert response["Location"] == "/inquire/thanks/"
+        assert response["Location"] == f"{prefix}/inquire/thanks/"
         return Inquiry.objects.get(reference=client.session[SESSION_KEY])
 
     submit_one.condition = valid_post.condition

@@ -820,3 +820,17 @@ def test_nobody_can_add_an_inquiry_in_admin(staff_client):
     assert response.status_code == 403
     assert f'href="{CHANGELIST}add/"' not in staff_client.get(CHANGELIST).content.decode()
     assert not Inquiry.objects.exists()
+
+
+def test_staff_see_and_filter_the_language_in_the_list(staff_client, make_inquiry):
+    make_inquiry(name="Ana García", language="es")
+    make_inquiry(name="Ada Lovelace", language="en")
+
+    filtered = staff_client.get("/admin/inquiries/inquiry/?language__exact=es")
+
+    assert filtered.status_code == 200
+    assert "Ana García" in filtered.content.decode()
+    assert "Ada Lovelace" not in filtered.content.decode()
+    listing = staff_client.get("/admin/inquiries/inquiry/").content.decode()
+    assert "column-language" in listing
+    assert "?language__exact=es" in listing

@@ -61,12 +61,13 @@ def test_no_matching_rule_leaves_the_inquiry_unassigned(submit_inquiry, make_sta
     assert submit_inquiry().assigned_to is None
 
 
-def test_a_rule_for_a_language_waits_until_inquiries_record_their_language(
-    submit_inquiry, make_staff
-):
-    RoutingRule.objects.create(order=1, language="es", assignee=make_staff("spanish"))
+def test_a_rule_for_spanish_assigns_spanish_inquiries_only(submit_inquiry, make_staff):
+    spanish_speaker, anyone = make_staff("spanish"), make_staff("anyone")
+    RoutingRule.objects.create(order=1, language="es", assignee=spanish_speaker)
+    RoutingRule.objects.create(order=2, assignee=anyone)
 
-    assert submit_inquiry().assigned_to is None
+    assert submit_inquiry(prefix="/es").assigned_to == spanish_speaker
+    assert submit_inquiry().assigned_to == anyone
 
 
 def test_spam_is_never_assigned(submit_inquiry, make_staff):

@@ -1,0 +1,73 @@
+"""The inquiry in the visitor's language: form, errors, consent, thanks, emails, staff view."""
+
+from inquiries.models import Inquiry
+from tests.inquiries.conftest import Page
+from tests.pages import page_text
+
+
+def test_a_spanish_form_with_errors_keeps_the_input_and_answers_in_spanish(
+    valid_post, submit, settings
+):
+    settings.INQUIRY_RATE_LIMIT = None
+    data = valid_post(page="/es/inquire/", email="no es un correo", consent=None)
+
+    response = submit(data, path="/es/inquire/")
+
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Por favor, revise 2 datos del formulario" in text
+    assert "Por favor, marque la casilla para que podamos responder a su consulta." in text
+    assert "Introduzca una dirección de correo electrónico válida." in text
+    page = Page(response)
+    assert page.find("input", name="name").attrs["value"] == "Ada Lovelace"
+    assert page.find("input", name="email").attrs["value"] == "no es un correo"
+    assert "I was diagnosed with lupus" in page.find("textarea", name="message").text
+    assert Inquiry.objects.count() == 0
+
+
+def test_the_spanish_form_speaks_spanish(client, make_condition):
+    make_condition(name="Systemic Lupus Erythematosus")
+
+    text = page_text(client.get("/es/inquire/"))
+
+    for words in ["Nombre completo", "Teléfono (opcional)", "Cuéntenos su situación",
+                  "¿Cómo prefiere que le contactemos?", "Correo electrónico", "Elija una",
+                  "Otra / no estoy seguro", "Acepto que la clínica guarde y use estos datos",
+                  "Enviar mi consulta"]:  # fmt: skip
+        assert words in text
+
+
+def test_a_spanish_inquiry_records_its_language_and_the_spanish_consent(
+    submit_inquiry, settings, client
+):
+    settings.INQUIRY_CONSENT_VERSION = "2026-11"
+
+    spanish = submit_inquiry(prefix="/es")
+    thanks = client.get("/es/inquire/thanks/")
+    english = submit_inquiry()
+
+    assert (spanish.language, spanish.consent_version) == ("es", "2026-11-es")
+    assert (english.language, english.consent_version) == ("en", "2026-11-en")
+    assert "Gracias, hemos recibido su consulta" in page_text(thanks)
+    assert spanish.reference in page_text(thanks)
+
+
+def test_the_acknowledgement_is_in_spanish_and_the_staff_email_stays_english(
+    submit_inquiry, mailoutbox, settings
+):
+    settings.SITE_URL = "https://clinic.example"
+
+    inquiry = submit_inquiry(prefix="/es")
+
+    ack = next(m for m in mailoutbox if m.to == ["ada@example.com"])
+    staff = next(m for m in mailoutbox if m is not ack)
+    assert ack.subject == f"Hemos recibido su consulta ({inquiry.reference})"
+    assert "Su número de referencia es" in ack.body
+    assert "le contacta por correo electrónico" in ack.body
+    assert "https://clinic.example/es/privacy/" in ack.body
+    html = ack.alternatives[0].content
+    assert '<html lang="es">' in html and "Qué pasa ahora" in html
+    assert "lupus" not in ack.body
+    assert "Language: Spanish" in staff.body
+    assert "Language: Spanish" in staff.alternatives[0].content
+    assert staff.subject.startswith(f"New inquiry {inquiry.reference}")
