@@ -10,11 +10,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from conditions.models import Condition
-from research.models import KeyFinding, Study
+from conditions.models import Condition, ConditionTranslation
+from research.models import KeyFinding, Study, StudyTranslation
 
 FENCE = "+++"
 CONDITION_FIELDS = {
@@ -24,9 +25,12 @@ CONDITION_FIELDS = {
 STUDY_FIELDS = {
     "title", "slug", "authors", "journal", "year", "published_on", "volume", "issue", "pages",
     "doi", "pmid", "url", "registration", "design", "participants", "conditions", "published",
-    "abstract", "findings",
+    "abstract", "findings", "last_reviewed",
 }  # fmt: skip
 FINDING_FIELDS = {"label", "value", "count"}
+TRANSLATION_DATES = {"translated_on", "original_reviewed"}
+CONDITION_TRANSLATION_FIELDS = {"name", "summary", *TRANSLATION_DATES}
+STUDY_TRANSLATION_FIELDS = {"design", *TRANSLATION_DATES}
 
 
 class ContentError(Exception):
@@ -49,6 +53,8 @@ class Tally:
     created: list = field(default_factory=list)
     updated: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
+    # Of the translations beside the originals: "slug (language)".
+    translations: "Tally | None" = None
 
     def summary(self, noun):
         return (
@@ -190,13 +196,107 @@ def _upsert(model, instance, digest, tally):
     return existing
 
 
+def _translation_language(path):
+    """The language code of `slug.es.md`, or None for an original."""
+    stem = path.name.removesuffix(".md")
+    return stem.rpartition(".")[2] if "." in stem else None
+
+
 def _collect(folder, root):
+    """(originals, translations) of a folder, read and parsed."""
     if not folder.is_dir():
-        return []
-    return [
-        read_content_file(path, path.relative_to(root.parent))
-        for path in sorted(folder.glob("*.md"))
-    ]
+        return [], []
+    originals, translations = [], []
+    for path in sorted(folder.glob("*.md")):
+        content = read_content_file(path, path.relative_to(root.parent))
+        language = _translation_language(path)
+        if language is None:
+            originals.append(content)
+            continue
+        others = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+        if language not in others:
+            raise ContentError(
+                content.path,
+                f"'{language}' in the file name is not one of the site's other languages "
+                f"({', '.join(others)})",
+            )
+        if "slug" in content.meta and content.meta["slug"] != path.stem:
+            raise ContentError(content.path, "takes its slug from the original", field="slug")
+        content.meta.pop("slug", None)
+        content.language = language
+        content.original_slug = path.name.removesuffix(f".{language}.md")
+        translations.append(content)
+    return originals, translations
+
+
+def _translation_body(content):
+    if not content.body.strip():
+        raise ContentError(content.path, "has no translated text after the front matter")
+    return content.body
+
+
+def build_condition_translation(content, originals):
+    original = originals.get(content.original_slug)
+    if original is None:
+        raise ContentError(content.path, f"has no original {content.original_slug}.md")
+    translation = ConditionTranslation(
+        condition=original,
+        language=content.language,
+        body=_translation_body(content),
+        **_typed(content.path, ConditionTranslation, content.meta, CONDITION_TRANSLATION_FIELDS),
+    )
+    _validate(content, translation, exclude=["condition"])
+    return translation
+
+
+def build_study_translation(content, originals, finding_counts):
+    original = originals.get(content.original_slug)
+    if original is None:
+        raise ContentError(content.path, f"has no original {content.original_slug}.md")
+    meta = dict(content.meta)
+    labels = meta.pop("findings", [])
+    if not isinstance(labels, list) or not all(isinstance(item, str) for item in labels):
+        raise ContentError(content.path, "must be a list of labels (text)", field="findings")
+    if len(labels) != finding_counts[content.original_slug]:
+        raise ContentError(
+            content.path,
+            f"has {len(labels)} labels for the original's "
+            f"{finding_counts[content.original_slug]} findings",
+            field="findings",
+        )
+    translation = StudyTranslation(
+        study=original,
+        language=content.language,
+        summary=_translation_body(content),
+        finding_labels=labels,
+        **_typed(content.path, StudyTranslation, meta, STUDY_TRANSLATION_FIELDS),
+    )
+    _validate(content, translation, exclude=["study", "finding_labels"])
+    for index, label in enumerate(labels):
+        if not label.strip() or len(label) > 200 or "\x00" in label:
+            raise ContentError(
+                content.path, "must be text of 1 to 200 characters", field=f"findings[{index + 1}]"
+            )
+    return translation
+
+
+def _upsert_translation(model, translation, original, digest, tally):
+    """Create or update the translation of `original` in its language, like _upsert."""
+    translation_of = {"condition" if model is ConditionTranslation else "study": original}
+    existing = model.objects.filter(language=translation.language, **translation_of).first()
+    label = f"{original.slug} ({translation.language})"
+    if existing is not None and existing.source_hash == digest:
+        tally.unchanged.append(label)
+        return
+    if existing is not None:
+        for name, value in _field_values(translation).items():
+            setattr(existing, name, value)
+        translation = existing
+    for name, value in translation_of.items():
+        setattr(translation, name, value)
+    translation.source_hash = digest
+    translation.save()
+    (tally.updated if existing is not None else tally.created).append(label)
 
 
 def _check_unique_slugs(items):
@@ -217,13 +317,34 @@ def load_content(root):
     if not (root / "conditions").is_dir() and not (root / "research").is_dir():
         raise ContentError(root, "has neither a conditions/ nor a research/ folder")
 
-    conditions = [(c, build_condition(c)) for c in _collect(root / "conditions", root)]
+    condition_files, condition_translation_files = _collect(root / "conditions", root)
+    conditions = [(c, build_condition(c)) for c in condition_files]
     _check_unique_slugs(conditions)
     known = {c.slug for _, c in conditions} | set(Condition.objects.values_list("slug", flat=True))
-    studies = [(s, build_study(s, known)) for s in _collect(root / "research", root)]
+    study_files, study_translation_files = _collect(root / "research", root)
+    studies = [(s, build_study(s, known)) for s in study_files]
     _check_unique_slugs([(s, built[0]) for s, built in studies])
 
-    condition_tally, study_tally = Tally(), Tally()
+    # A translation follows an original loaded now or earlier; both are checked before writing.
+    condition_originals = {c.slug: c for c in Condition.objects.all()}
+    condition_originals.update({c.slug: c for _, c in conditions})
+    condition_translations = [
+        (t, build_condition_translation(t, condition_originals))
+        for t in condition_translation_files
+    ]
+    study_originals = {s.slug: s for s in Study.objects.all()}
+    study_originals.update({built[0].slug: built[0] for _, built in studies})
+    finding_counts = dict(
+        KeyFinding.objects.values_list("study__slug").annotate(count=models.Count("pk"))
+    )
+    finding_counts.update({built[0].slug: len(built[2]) for _, built in studies})
+    study_translations = [
+        (t, build_study_translation(t, study_originals, finding_counts))
+        for t in study_translation_files
+    ]
+
+    condition_tally = Tally(translations=Tally())
+    study_tally = Tally(translations=Tally())
     with transaction.atomic():
         for content, condition in conditions:
             _upsert(Condition, condition, content.digest, condition_tally)
@@ -237,4 +358,16 @@ def load_content(root):
             for finding in findings:
                 finding.study = saved
             KeyFinding.objects.bulk_create(findings)
+        for content, translation in condition_translations:
+            original = by_slug[content.original_slug]
+            _upsert_translation(
+                ConditionTranslation, translation, original, content.digest,
+                condition_tally.translations,
+            )  # fmt: skip
+        studies_by_slug = {s.slug: s for s in Study.objects.all()}
+        for content, translation in study_translations:
+            original = studies_by_slug[content.original_slug]
+            _upsert_translation(
+                StudyTranslation, translation, original, content.digest, study_tally.translations
+            )
     return condition_tally, study_tally

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
+from clinic.models import in_language
 from conditions.models import Condition
 from research.models import Study
 
@@ -17,8 +18,8 @@ def home(request):
         request,
         "home.html",
         {
-            "conditions": Condition.objects.published(),
-            "studies": Study.objects.published().newest_first()[:LATEST_STUDIES],
+            "conditions": in_language(Condition.objects.published()),
+            "studies": in_language(Study.objects.published().newest_first()[:LATEST_STUDIES]),
         },
     )
 

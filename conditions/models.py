@@ -1,16 +1,24 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from clinic.markdown import render_markdown
-from clinic.models import LoadedContent
+from clinic.models import LoadedContent, Translation
 
 
 class ConditionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
+
+    def names_in_language(self, language):
+        """Each row with `shown_name`: its name in `language` where translated (same query)."""
+        translated = ConditionTranslation.objects.filter(
+            condition=models.OuterRef("pk"), language=language
+        ).values("name")[:1]
+        return self.annotate(shown_name=Coalesce(models.Subquery(translated), "name"))
 
 
 class Condition(LoadedContent):
@@ -77,3 +85,41 @@ class Condition(LoadedContent):
     @property
     def review_overdue(self):
         return self.next_review_due < timezone.localdate()
+
+
+class ConditionTranslation(Translation):
+    """A condition page's name, summary and body in another language."""
+
+    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="translations")
+    name = models.CharField(max_length=120)
+    summary = models.CharField(max_length=300)
+    body = models.TextField("body (Markdown)")
+    body_html = models.TextField(editable=False, blank=True)
+    toc_html = models.TextField(editable=False, blank=True)
+
+    class Meta:
+        ordering = ["condition", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["condition", "language"], name="one_condition_translation_per_language"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.condition} ({self.language})"
+
+    def save(self, *args, **kwargs):
+        rendered = render_markdown(self.body)
+        self.body_html, self.toc_html = rendered.html, rendered.toc_html
+        super().save(*args, **kwargs)
+
+    @property
+    def original_review(self):
+        return self.condition.last_reviewed
+
+    def apply(self, condition):
+        """The condition as this language's visitors read it (in memory only)."""
+        for name in ("name", "summary", "body_html", "toc_html"):
+            setattr(condition, name, getattr(self, name))
+        condition.translation = self
+        return condition

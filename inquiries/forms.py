@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from conditions.models import Condition
@@ -120,7 +120,8 @@ class InquiryForm(forms.Form):
         # Whatever a bot puts in the hidden fields marks it as spam, not as a form error.
         for hidden in ("website", "form_token"):
             self.fields[hidden].validators = []
-        conditions = [(c.slug, c.name) for c in Condition.objects.published().only("slug", "name")]
+        conditions = Condition.objects.published().names_in_language(get_language())
+        conditions = conditions.values_list("slug", "shown_name")
         self.fields["condition"].choices = [
             ("", gettext("Choose one")),
             *conditions,

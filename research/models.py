@@ -9,7 +9,7 @@ from django.db.models import F
 from django.urls import reverse
 
 from clinic.markdown import render_markdown
-from clinic.models import LoadedContent
+from clinic.models import LoadedContent, Translation
 from conditions.models import Condition
 
 validate_doi = RegexValidator(r"^10\.\d{4,9}/\S+$", "Enter a DOI such as 10.1186/ar4520.")
@@ -74,6 +74,12 @@ class Study(LoadedContent):
     abstract = models.TextField(blank=True, help_text="The authors' abstract, as published.")
     conditions = models.ManyToManyField(Condition, related_name="studies", blank=True)
     published = models.BooleanField(default=False)
+    last_reviewed = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When an editor last checked the plain-language text against the paper; "
+        "translations name the review they follow.",
+    )
 
     objects = StudyQuerySet.as_manager()
 
@@ -243,3 +249,44 @@ class KeyFinding(models.Model):
         if fraction is None or not 0 <= fraction <= 1:
             return None
         return round(float(fraction) * 100, 1)
+
+
+class StudyTranslation(Translation):
+    """A study summary's plain-language text in another language; the citation stays English."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="translations")
+    design = models.CharField(max_length=200)
+    summary = models.TextField("plain-language summary (Markdown)")
+    summary_html = models.TextField(editable=False, blank=True)
+    finding_labels = models.JSONField(
+        default=list, blank=True, help_text="The key findings' labels, in the original's order."
+    )
+
+    class Meta:
+        ordering = ["study", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "language"], name="one_study_translation_per_language"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.study} ({self.language})"
+
+    def save(self, *args, **kwargs):
+        self.summary_html = render_markdown(self.summary, top_heading=3).html
+        super().save(*args, **kwargs)
+
+    @property
+    def original_review(self):
+        return self.study.last_reviewed
+
+    def apply(self, study):
+        """The study and its findings as this language's visitors read them (in memory only)."""
+        study.design, study.summary_html, study.translation = self.design, self.summary_html, self
+        # Only prefetched findings are shown, and templates iterate these same instances.
+        if "findings" not in getattr(study, "_prefetched_objects_cache", {}):
+            return study
+        for finding, label in zip(study.findings.all(), self.finding_labels, strict=False):
+            finding.label = label
+        return study

@@ -5,6 +5,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from clinic.models import in_language, translate_one
 from conditions.models import Condition
 from research import citations
 from research.models import Study
@@ -32,7 +33,7 @@ def study_list(request):
         request,
         "research/study_list.html",
         {
-            "studies": studies,
+            "studies": in_language(studies),
             "condition": condition,
             "conditions": Condition.objects.published().filter(studies__published=True).distinct(),
         },
@@ -41,7 +42,11 @@ def study_list(request):
 
 @require_safe
 def study_detail(request, slug):
-    return render(request, "research/study_detail.html", {"study": _published_study(slug)})
+    study = _published_study(slug)
+    languages = translate_one(study)
+    return render(
+        request, "research/study_detail.html", {"study": study, "page_languages": languages}
+    )
 
 
 def _download(body, content_type, filename):

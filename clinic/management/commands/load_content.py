@@ -27,3 +27,5 @@ class Command(BaseCommand):
                 )
         self.stdout.write(conditions.summary("Conditions"))
         self.stdout.write(studies.summary("Studies"))
+        self.stdout.write(conditions.translations.summary("Condition translations"))
+        self.stdout.write(studies.translations.summary("Study translations"))
