@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from clinic import admin_preview
-from conditions.models import Condition
+from conditions.models import Condition, ConditionTranslation
 
 
 @admin.register(Condition)
@@ -33,3 +33,25 @@ class ConditionAdmin(admin.ModelAdmin):
     @admin.display(description="Reading level")
     def reading_level(self, condition):
         return admin_preview.reading_level(condition.body_html)
+
+
+class OutdatedConditionTranslation(admin_preview.OutdatedTranslationFilter):
+    original = "condition"
+
+
+@admin.register(ConditionTranslation)
+class ConditionTranslationAdmin(admin_preview.TranslationAdmin):
+    list_display = [
+        "condition", "language", "name", "translated_on", "original_reviewed", "original_review",
+        "outdated",
+    ]  # fmt: skip
+    list_filter = ["language", OutdatedConditionTranslation]
+    list_select_related = ["condition"]
+    fieldsets = [
+        (None, {"fields": ["condition", "language", "name", "summary"]}),
+        ("Translated from", {"fields": ["translated_on", "original_reviewed", "original_review"]}),
+        ("Body", {"fields": ["body", "reading_level", "preview", "updated_at"]}),
+    ]
+
+    def rendered(self, translation):
+        return translation.body_html

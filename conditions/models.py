@@ -37,6 +37,8 @@ class Condition(LoadedContent):
     reviewed_by = models.CharField(max_length=120)
 
     objects = ConditionQuerySet.as_manager()
+    # The translation shown in place of the English text, if any (see ConditionTranslation.apply).
+    translation = None
 
     class Meta:
         ordering = ["order", "name"]
@@ -66,6 +68,10 @@ class Condition(LoadedContent):
             kwargs["update_fields"] = {*update_fields, "body_html", "toc_html"}
         super().save(*args, **kwargs)
 
+    @property
+    def text_language(self):
+        return self.translation.language if self.translation else settings.LANGUAGE_CODE
+
     def json_ld(self):
         """schema.org MedicalWebPage about this MedicalCondition."""
         url = settings.SITE_URL + self.get_absolute_url()
@@ -75,7 +81,7 @@ class Condition(LoadedContent):
             "url": url,
             "name": self.name,
             "description": self.summary,
-            "inLanguage": "en",
+            "inLanguage": self.text_language,
             "lastReviewed": self.last_reviewed.isoformat(),
             "reviewedBy": {"@type": "Organization", "name": self.reviewed_by},
             "audience": {"@type": "PeopleAudience", "audienceType": "Patient"},

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from clinic import admin_preview
-from research.models import KeyFinding, Study
+from research.models import KeyFinding, Study, StudyTranslation
 
 
 class KeyFindingInline(admin.TabularInline):
@@ -39,7 +39,7 @@ class StudyAdmin(admin.ModelAdmin):
                 ]
             },
         ),  # fmt: skip
-        ("Study", {"fields": ["design", "participants", "abstract"]}),
+        ("Study", {"fields": ["design", "participants", "abstract", "last_reviewed"]}),
         (
             "Plain-language summary",
             {"fields": ["summary", "reading_level", "preview", "updated_at"]},
@@ -53,3 +53,27 @@ class StudyAdmin(admin.ModelAdmin):
     @admin.display(description="Reading level")
     def reading_level(self, study):
         return admin_preview.reading_level(study.summary_html)
+
+
+class OutdatedStudyTranslation(admin_preview.OutdatedTranslationFilter):
+    original = "study"
+
+
+@admin.register(StudyTranslation)
+class StudyTranslationAdmin(admin_preview.TranslationAdmin):
+    list_display = [
+        "study", "language", "translated_on", "original_reviewed", "original_review", "outdated",
+    ]  # fmt: skip
+    list_filter = ["language", OutdatedStudyTranslation]
+    list_select_related = ["study"]
+    fieldsets = [
+        (None, {"fields": ["study", "language", "design", "finding_labels"]}),
+        ("Translated from", {"fields": ["translated_on", "original_reviewed", "original_review"]}),
+        (
+            "Plain-language summary",
+            {"fields": ["summary", "reading_level", "preview", "updated_at"]},
+        ),
+    ]
+
+    def rendered(self, translation):
+        return translation.summary_html

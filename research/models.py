@@ -82,6 +82,8 @@ class Study(LoadedContent):
     )
 
     objects = StudyQuerySet.as_manager()
+    # The translation shown in place of the English summary, if any (see StudyTranslation.apply).
+    translation = None
 
     class Meta:
         ordering = ["-year", F("published_on").desc(nulls_last=True), "title"]
@@ -100,6 +102,10 @@ class Study(LoadedContent):
         if update_fields is not None and "summary" in update_fields:
             kwargs["update_fields"] = {*update_fields, "summary_html"}
         super().save(*args, **kwargs)
+
+    @property
+    def text_language(self):
+        return self.translation.language if self.translation else settings.LANGUAGE_CODE
 
     @property
     def author_names(self):
