@@ -11,6 +11,7 @@ GROUP_MIGRATIONS = [
     "0001_staff_groups",
     "0002_privacy_officers",
     "0003_coordinators_answer_patients",
+    "0004_editors_translate",
 ]
 
 

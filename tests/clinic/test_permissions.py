@@ -115,11 +115,19 @@ def test_only_privacy_officers_and_superusers_may_erase(
     assert not content_editor.has_perm("inquiries.erase_inquiry")
 
 
-def test_content_editors_may_edit_conditions_and_studies_only(staff_groups):
+def test_content_editors_may_edit_conditions_and_studies_and_their_translations_only(
+    staff_groups,
+):
     assert granted(staff_groups["Content editors"]) == {
         "conditions.view_condition",
         "conditions.add_condition",
         "conditions.change_condition",
+        "conditions.view_conditiontranslation",
+        "conditions.add_conditiontranslation",
+        "conditions.change_conditiontranslation",
+        "research.view_studytranslation",
+        "research.add_studytranslation",
+        "research.change_studytranslation",
         "research.view_study",
         "research.add_study",
         "research.change_study",
