@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
@@ -13,6 +14,13 @@ class LanguageSitemap(Sitemap):
     x_default = True
 
 
+class TranslatedSitemap(LanguageSitemap):
+    """Content pages: English, plus each language the page has a translation in."""
+
+    def get_languages_for_item(self, item):
+        return [settings.LANGUAGE_CODE, *(t.language for t in item.translations.all())]
+
+
 class PageSitemap(LanguageSitemap):
     def items(self):
         return ["home", "conditions:list", "research:study-list", "privacy"]
@@ -21,17 +29,17 @@ class PageSitemap(LanguageSitemap):
         return reverse(item)
 
 
-class ConditionSitemap(LanguageSitemap):
+class ConditionSitemap(TranslatedSitemap):
     def items(self):
-        return Condition.objects.published()
+        return Condition.objects.published().prefetch_related("translations")
 
     def lastmod(self, condition):
         return condition.updated_at
 
 
-class StudySitemap(LanguageSitemap):
+class StudySitemap(TranslatedSitemap):
     def items(self):
-        return Study.objects.published().newest_first()
+        return Study.objects.published().newest_first().prefetch_related("translations")
 
     def lastmod(self, study):
         return study.updated_at

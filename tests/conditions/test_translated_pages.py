@@ -1,0 +1,188 @@
+"""Translated condition and study pages, their alternates and the editors' view (SPEC §12)."""
+
+import datetime
+import re
+
+import pytest
+
+from conditions.models import ConditionTranslation
+from research.models import StudyTranslation
+from tests.clinic.test_languages import alternates, html_lang, switcher
+from tests.pages import find_all, page_text, parse
+
+SLE = "/conditions/systemic-lupus-erythematosus/"
+
+
+@pytest.fixture
+def sle(make_condition):
+    return make_condition(
+        name="Systemic lupus erythematosus (SLE)",
+        slug="systemic-lupus-erythematosus",
+        body="## What is SLE?\n\nLupus is an autoimmune disease.",
+        last_reviewed=datetime.date(2026, 11, 20),
+    )
+
+
+@pytest.fixture
+def sle_es(sle):
+    return ConditionTranslation.objects.create(
+        condition=sle,
+        language="es",
+        name="Lupus eritematoso sistémico (LES)",
+        summary="Qué es el lupus.",
+        body="## ¿Qué es el LES?\n\nEl lupus es una enfermedad autoinmune.",
+        translated_on=datetime.date(2026, 11, 30),
+        original_reviewed=datetime.date(2026, 11, 20),
+    )
+
+
+@pytest.fixture
+def study(make_study, sle):
+    return make_study(
+        slug="wang-2014",
+        title="Umbilical cord mesenchymal stem cell transplantation in active and refractory SLE",
+        conditions=[sle],
+        findings=[("Alive at the end", "92.5 %", "37/40"), ("Any response", "60 %", "24/40")],
+        abstract="We report a multicenter clinical study.",
+        last_reviewed=datetime.date(2026, 11, 20),
+    )
+
+
+@pytest.fixture
+def study_es(study):
+    return StudyTranslation.objects.create(
+        study=study,
+        language="es",
+        design="Estudio de un solo grupo, sin grupo de control",
+        summary="## Qué se hizo\n\nPalabras sencillas.",
+        finding_labels=["Vivos al final", "Alguna respuesta"],
+        translated_on=datetime.date(2026, 11, 30),
+        original_reviewed=datetime.date(2026, 11, 20),
+    )
+
+
+def test_the_spanish_sle_page_shows_the_translation_with_its_dates(client, sle_es, settings):
+    settings.SITE_URL = "https://clinic.example"
+
+    response = client.get("/es" + SLE)
+
+    assert response.status_code == 200
+    assert html_lang(response) == "es"
+    elements = parse(response)
+    assert find_all(elements, "h1")[0].text == "Lupus eritematoso sistémico (LES)"
+    text = page_text(response)
+    assert "El lupus es una enfermedad autoinmune." in text
+    assert "Lupus is an autoimmune disease" not in text
+    assert (
+        "Traducido el 30 de noviembre de 2026 a partir del texto en inglés revisado el "
+        "20 de noviembre de 2026." in text
+    )
+    assert "Última revisión de la página: 20 de noviembre de 2026" in text
+    assert alternates(response) == {
+        "en": f"https://clinic.example{SLE}",
+        "es": f"https://clinic.example/es{SLE}",
+        "x-default": f"https://clinic.example{SLE}",
+    }
+    assert switcher(response) == [(SLE, "English")]
+    assert switcher(client.get(SLE)) == [("/es" + SLE, "Español")]
+
+
+def test_a_page_without_a_translation_names_only_english_and_switches_to_the_spanish_home(
+    client, sle, settings
+):
+    settings.SITE_URL = "https://clinic.example"
+
+    english = client.get(SLE)
+    spanish_frame = client.get("/es" + SLE)
+
+    assert alternates(english) == {
+        "en": f"https://clinic.example{SLE}",
+        "x-default": f"https://clinic.example{SLE}",
+    }
+    assert switcher(english) == [("/es/", "Español")]
+    # Reached anyway, the English text is marked as English inside the Spanish page.
+    body = find_all(parse(spanish_frame), "div", lang="en")
+    assert body and "Lupus is an autoimmune disease" in body[0].text
+
+
+def test_spanish_lists_and_the_form_use_the_spanish_names(client, sle_es, study_es):
+    for url in ["/es/", "/es/conditions/"]:
+        assert "Lupus eritematoso sistémico (LES)" in page_text(client.get(url))
+    form = parse(client.get("/es/inquire/"))
+    options = [o.text for o in find_all(form, "option")]
+    assert "Lupus eritematoso sistémico (LES)" in options
+    research = page_text(client.get("/es/research/"))
+    assert "Vivos al final" in research and "Estudio de un solo grupo" in research
+
+
+def test_the_spanish_study_page_keeps_the_bibliography_in_english_marked_as_such(
+    client, study_es
+):
+    response = client.get("/es/research/wang-2014/")
+
+    elements = parse(response)
+    text = page_text(response)
+    assert "Palabras sencillas." in text
+    assert "Vivos al final" in text and "Alguna respuesta" in text
+    assert "Alive at the end" not in text
+    assert find_all(elements, "h1", lang="en")[0].text.startswith("Umbilical cord")
+    abstract = find_all(elements, "div", lang="en")
+    assert any("We report a multicenter clinical study." in div.text for div in abstract)
+    assert "Resumen de investigación" in text
+
+
+@pytest.mark.parametrize("url", ["/es" + SLE, "/es/research/wang-2014/", "/es/", "/es/research/"])
+def test_translated_pages_keep_the_query_bounds(
+    client, sle_es, study_es, url, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(4):
+        assert client.get(url).status_code == 200
+
+
+def test_the_sitemap_lists_a_page_in_spanish_only_where_it_is_translated(
+    client, sle_es, make_condition
+):
+    make_condition(slug="untranslated")
+
+    locations = re.findall(r"<loc>([^<]+)</loc>", client.get("/sitemap.xml").content.decode())
+
+    assert f"http://testserver/es{SLE}" in locations
+    assert "http://testserver/conditions/untranslated/" in locations
+    assert "http://testserver/es/conditions/untranslated/" not in locations
+
+
+def test_editors_see_translations_whose_original_was_reviewed_since(
+    client, content_editor, sle_es, study_es, sle
+):
+    client.force_login(content_editor)
+    sle.last_reviewed = datetime.date(2027, 1, 15)
+    sle.next_review_due = datetime.date(2028, 1, 15)
+    sle.save()
+
+    outdated = client.get("/admin/conditions/conditiontranslation/?outdated=yes")
+    current = client.get("/admin/research/studytranslation/?outdated=yes")
+
+    assert outdated.status_code == 200
+    assert "Lupus eritematoso sistémico (LES)" in outdated.content.decode()
+    assert "wang-2014" not in current.content.decode().lower()
+    assert "0 study translations" in current.content.decode()
+
+
+def test_editors_see_a_spanish_reading_ease_for_spanish_text(client, content_editor, sle):
+    body = " ".join(["El lupus es una enfermedad. Ataca partes sanas del cuerpo."] * 6)
+    translation = ConditionTranslation.objects.create(
+        condition=sle,
+        language="es",
+        name="Lupus",
+        summary="Qué es.",
+        body=body,
+        translated_on=datetime.date(2026, 11, 30),
+        original_reviewed=datetime.date(2026, 11, 20),
+    )
+    client.force_login(content_editor)
+
+    page = client.get(f"/admin/conditions/conditiontranslation/{translation.pk}/change/")
+
+    assert page.status_code == 200
+    assert "Fernández Huerta, for Spanish" in page.content.decode()
+    assert "Flesch–Kincaid" not in page.content.decode()
