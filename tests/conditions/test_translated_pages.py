@@ -115,9 +115,7 @@ def test_spanish_lists_and_the_form_use_the_spanish_names(client, sle_es, study_
     assert "Vivos al final" in research and "Estudio de un solo grupo" in research
 
 
-def test_the_spanish_study_page_keeps_the_bibliography_in_english_marked_as_such(
-    client, study_es
-):
+def test_the_spanish_study_page_keeps_the_bibliography_in_english_marked_as_such(client, study_es):
     response = client.get("/es/research/wang-2014/")
 
     elements = parse(response)
