@@ -1,5 +1,6 @@
 """The inquiry in the visitor's language: form, errors, consent, thanks, emails, staff view."""
 
+from inquiries.emails import message_id
 from inquiries.models import Inquiry
 from tests.inquiries.conftest import Page
 from tests.pages import page_text
@@ -71,3 +72,23 @@ def test_the_acknowledgement_is_in_spanish_and_the_staff_email_stays_english(
     assert "Language: Spanish" in staff.body
     assert "Language: Spanish" in staff.alternatives[0].content
     assert staff.subject.startswith(f"New inquiry {inquiry.reference}")
+
+
+def test_a_spanish_acknowledgement_arrives_in_spanish_over_smtp(
+    submit_inquiry, task_queue, smtp_server, settings
+):
+    settings.SITE_URL = "https://clinic.example"
+    inquiry = submit_inquiry(prefix="/es")
+
+    task_queue()
+
+    received = {item.message["Message-ID"]: item.message for item in smtp_server.received}
+    ack = received[message_id(inquiry, "acknowledgement")]
+    staff = received[message_id(inquiry, "staff")]
+    assert ack["Subject"] == f"Hemos recibido su consulta ({inquiry.reference})"
+    text = ack.get_body(("plain",)).get_content()
+    assert "Gracias por escribir a" in text
+    assert "https://clinic.example/es/privacy/" in text
+    assert '<html lang="es">' in ack.get_body(("html",)).get_content()
+    assert "Language: Spanish" in staff.get_body(("plain",)).get_content()
+    assert staff["Subject"].startswith(f"New inquiry {inquiry.reference}")
