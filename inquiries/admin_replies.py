@@ -3,11 +3,13 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import Case, When
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from inquiries import replies
 from inquiries.models import Inquiry, Reply, ReplyTemplate, RoutingRule
@@ -50,17 +52,26 @@ def reply_view(model_admin, request, object_id):
         "change_url": change_url,
         "form": form,
         "preview": preview,
-        "templates": ReplyTemplate.objects.all(),
+        "templates": _templates_for(inquiry),
         "chosen_template": request.GET.get("template", ""),
     }
     return TemplateResponse(request, "admin/inquiries/inquiry/reply.html", context)
+
+
+def _templates_for(inquiry):
+    """Every template, those in the language the patient wrote in first."""
+    in_language = Case(When(language=inquiry.language, then=0), default=1)
+    return ReplyTemplate.objects.order_by(in_language, "name", "language")
 
 
 def _from_template(request, inquiry):
     chosen = request.GET.get("template", "")
     template = ReplyTemplate.objects.filter(pk=chosen).first() if chosen.isdigit() else None
     if template is None:
-        return {"subject": f"Your inquiry {inquiry.reference}"}
+        # The patient reads the subject: in the language they wrote in.
+        with translation.override(inquiry.language):
+            subject = gettext("Your inquiry %(reference)s") % {"reference": inquiry.reference}
+        return {"subject": subject}
     try:
         subject, body = template.fill(inquiry)
     except (KeyError, IndexError, ValueError, AttributeError):

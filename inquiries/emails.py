@@ -77,17 +77,18 @@ def reply_to_patient(reply):
     inquiry = reply.inquiry
     acknowledgement_id = message_id(inquiry, EmailDelivery.Kind.ACKNOWLEDGEMENT)
     context = {"reply": reply, "inquiry": inquiry, "SITE_NAME": settings.SITE_NAME}
-    return _message(
-        "inquiry-reply",
-        context,
-        to=[inquiry.email],
-        reply_to=settings.INQUIRY_REPLY_TO,
-        headers={
-            "Message-ID": message_id(inquiry, f"reply-{reply.pk}"),
-            "In-Reply-To": acknowledgement_id,
-            "References": acknowledgement_id,
-        },
-    )
+    with translation.override(inquiry.language):
+        return _message(
+            "inquiry-reply",
+            context,
+            to=[inquiry.email],
+            reply_to=settings.INQUIRY_REPLY_TO,
+            headers={
+                "Message-ID": message_id(inquiry, f"reply-{reply.pk}"),
+                "In-Reply-To": acknowledgement_id,
+                "References": acknowledgement_id,
+            },
+        )
 
 
 def reminder_digest(digest):

@@ -400,3 +400,20 @@ def test_a_double_click_on_send_sends_the_reply_once(coordinator_client, make_in
     assert len(mailoutbox) == 1
     assert Reply.objects.get().body == "Dear Jane,\nSee you on Tuesday."
     assert "Dear Jane,\nSee you on Tuesday." in mailoutbox[0].body
+
+
+def test_a_reply_to_a_spanish_inquiry_starts_in_spanish(
+    make_inquiry, coordinator_client, mailoutbox
+):
+    inquiry = make_inquiry(language="es", email="ana@example.com")
+    ReplyTemplate.objects.create(name="A first answer", language="en", subject="Hi", body="Hi")
+    ReplyTemplate.objects.create(name="Z primera", language="es", subject="Hola", body="Hola")
+
+    page = coordinator_client.get(reply_url(inquiry)).content.decode()
+
+    assert f'value="Su consulta {inquiry.reference}"' in page
+    assert page.index("Z primera (es)") < page.index("A first answer (en)")
+    send(coordinator_client, inquiry, subject="Su consulta", body="Hola Ana")
+    reply = next(m for m in mailoutbox if m.to == ["ana@example.com"])
+    assert "su número de referencia" in reply.body
+    assert "Para contestar, responda a este correo." in reply.body
