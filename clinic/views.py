@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -26,7 +27,8 @@ def home(request):
 
 @require_safe
 def privacy(request):
-    return render(request, "privacy.html")
+    # The notice's text is English only for now: other languages' visitors are told so by lang.
+    return render(request, "privacy.html", {"page_languages": [settings.LANGUAGE_CODE]})
 
 
 @require_safe

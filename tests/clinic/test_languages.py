@@ -132,3 +132,18 @@ def test_the_sitemap_lists_both_languages_with_their_alternates(client):
 def test_spanish_pages_keep_the_query_bounds(client, url, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_english_only_privacy_notice_claims_no_spanish_version(client, settings):
+    settings.SITE_URL = "https://clinic.example"
+
+    response = client.get("/es/privacy/")
+
+    assert alternates(response) == {
+        "en": "https://clinic.example/privacy/",
+        "x-default": "https://clinic.example/privacy/",
+    }
+    assert find_all(parse(response), "div", lang="en")
+    assert switcher(client.get("/privacy/")) == [("/es/", "Español")]
+    assert "/es/privacy/" not in client.get("/sitemap.xml").content.decode()
