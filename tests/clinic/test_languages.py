@@ -147,3 +147,11 @@ def test_the_english_only_privacy_notice_claims_no_spanish_version(client, setti
     assert find_all(parse(response), "div", lang="en")
     assert switcher(client.get("/privacy/")) == [("/es/", "Español")]
     assert "/es/privacy/" not in client.get("/sitemap.xml").content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/es/", "/conditions/"])
+def test_pages_do_not_vary_by_the_browsers_language(client, url):
+    response = client.get(url, headers={"accept-language": "es"})
+
+    assert "accept-language" not in response.get("Vary", "").lower()
