@@ -78,6 +78,7 @@ def _inquiry_data(inquiry):
         "condition": inquiry.condition_name,
         "message": inquiry.message,
         "contact_preference": inquiry.contact_preference,
+        "language": inquiry.language,
         "consent": {"given_at": inquiry.consent_at, "text_version": inquiry.consent_version},
         "sent_from_page": inquiry.source_page,
         "referrer": inquiry.referrer,

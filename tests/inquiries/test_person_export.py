@@ -31,7 +31,11 @@ def test_the_export_holds_everything_stored_about_the_person(
     coordinator_client, coordinator, make_inquiry, mailoutbox
 ):
     first = make_inquiry(
-        name="Ana García", email="ana@example.com", phone="+34 600 123 456", utm_source="news"
+        name="Ana García",
+        email="ana@example.com",
+        phone="+34 600 123 456",
+        utm_source="news",
+        language="es",
     )
     later = make_inquiry(name="Ana G.", email="other@example.com", phone="600 123 456")
     same_email = make_inquiry(name="Ana", email="ANA@example.com")
@@ -56,6 +60,7 @@ def test_the_export_holds_everything_stored_about_the_person(
     )
     assert item["message"] == first.message
     assert item["utm_source"] == "news"
+    assert item["language"] == "es"
     assert item["consent"]["text_version"] == "2026-11"
     assert item["consent"]["given_at"].startswith(str(timezone.localdate(first.consent_at).year))
     assert [(c["from"], c["to"], c["by"]) for c in item["status_history"]] == [
