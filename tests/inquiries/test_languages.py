@@ -1,5 +1,7 @@
 """The inquiry in the visitor's language: form, errors, consent, thanks, emails, staff view."""
 
+import pytest
+
 from inquiries.emails import message_id
 from inquiries.models import Inquiry
 from tests.inquiries.conftest import Page
@@ -74,6 +76,8 @@ def test_the_acknowledgement_is_in_spanish_and_the_staff_email_stays_english(
     assert staff.subject.startswith(f"New inquiry {inquiry.reference}")
 
 
+# The worker closes the database connection when it is done, as in production.
+@pytest.mark.django_db(transaction=True)
 def test_a_spanish_acknowledgement_arrives_in_spanish_over_smtp(
     submit_inquiry, task_queue, smtp_server, settings
 ):
