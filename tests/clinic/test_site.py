@@ -8,6 +8,7 @@ import secrets
 import subprocess
 import sys
 from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
 from xml.etree import ElementTree
 
 import pytest
@@ -248,7 +249,27 @@ def test_robots_txt_points_search_engines_to_the_sitemap(client):
     assert response["Content-Type"].startswith("text/plain")
     text = response.content.decode()
     assert re.search(r"^Sitemap: https?://[^/\s]+/sitemap\.xml$", text, re.MULTILINE)
-    assert re.search(r"^Disallow: /admin/$", text, re.MULTILINE)
+
+
+def test_robots_txt_hides_admin_and_the_thanks_page_but_not_the_form(client):
+    text = get(client, "/robots.txt", 200).content.decode()
+
+    rules = [line for line in text.splitlines() if not line.startswith("Sitemap:")]
+    assert rules == ["User-agent: *", "Disallow: /admin/", "Disallow: /inquire/thanks/"]
+    robots = RobotFileParser()
+    robots.parse(text.splitlines())
+    for path in ["/", "/inquire/", "/inquire/?condition=systemic-lupus-erythematosus", SLE]:
+        assert robots.can_fetch("Googlebot", f"http://testserver{path}"), path
+    for path in ["/inquire/thanks/", "/admin/", "/admin/login/?next=/admin/"]:
+        assert not robots.can_fetch("Googlebot", f"http://testserver{path}"), path
+
+
+def test_the_sitemap_leads_patients_to_the_form_but_not_the_thanks_page(client, content):
+    root = ElementTree.fromstring(get(client, "/sitemap.xml", 200).content)
+
+    paths = [urlsplit(loc.text).path for loc in root.iter() if loc.tag.endswith("loc")]
+    assert "/inquire/" in paths
+    assert "/inquire/thanks/" not in paths
 
 
 def test_the_health_check_says_ok_when_the_database_answers(client, db):
