@@ -335,6 +335,7 @@ HTTPS_SETTINGS = [
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
     "SECURE_PROXY_SSL_HEADER",
     "SECURE_REDIRECT_EXEMPT",
     "SESSION_COOKIE_SECURE",
@@ -419,14 +420,29 @@ def production_https_settings():
     return production_setting(f"{{name: getattr(settings, name) for name in {HTTPS_SETTINGS!r}}}")
 
 
-@pytest.fixture
-def production(settings, production_https_settings):
-    """This test process, switched to the HTTPS settings the production configuration has."""
-    for name, value in production_https_settings.items():
+def use_settings(settings, values):
+    for name, value in values.items():
         if name == "SECURE_PROXY_SSL_HEADER" and value is not None:
             value = tuple(value)
         setattr(settings, name, value)
-    return production_https_settings
+    return values
+
+
+@pytest.fixture
+def production(settings, production_https_settings):
+    """This test process, switched to the HTTPS settings the production configuration has."""
+    return use_settings(settings, production_https_settings)
+
+
+@pytest.fixture
+def production_with_hsts_preload(settings):
+    return use_settings(
+        settings,
+        production_setting(
+            f"{{name: getattr(settings, name) for name in {HTTPS_SETTINGS!r}}}",
+            DJANGO_HSTS_PRELOAD="true",
+        ),
+    )
 
 
 def test_in_production_plain_http_is_redirected_to_https(client, db, production):
@@ -443,7 +459,20 @@ def test_in_production_https_responses_carry_hsts(client, db, production):
     hsts = response["Strict-Transport-Security"]
     max_age = int(re.search(r"max-age=(\d+)", hsts)[1])
     assert max_age >= 60 * 60 * 24 * 365
-    assert "includeSubDomains" in hsts
+    # Binding every subdomain, or the browsers' preload list, is a choice left to the operator.
+    assert "includeSubDomains" not in hsts
+    assert "preload" not in hsts
+
+
+def test_in_production_hsts_preload_when_asked_covers_subdomains_too(
+    client, db, production_with_hsts_preload
+):
+    response = client.get("/privacy/", secure=True)
+
+    assert response.status_code == 200
+    directives = [part.strip() for part in response["Strict-Transport-Security"].split(";")]
+    assert int(directives[0].removeprefix("max-age=")) >= 60 * 60 * 24 * 365
+    assert set(directives[1:]) == {"includeSubDomains", "preload"}
 
 
 def test_in_production_https_reported_by_the_proxy_is_trusted(client, db, production):
