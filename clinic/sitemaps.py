@@ -7,7 +7,7 @@ from research.models import Study
 
 class PageSitemap(Sitemap):
     def items(self):
-        return ["home", "conditions:list", "research:study-list", "privacy"]
+        return ["home", "conditions:list", "research:study-list", "inquiries:create", "privacy"]
 
     def location(self, item):
         return reverse(item)

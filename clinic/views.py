@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -25,15 +26,23 @@ def home(request):
 
 @require_safe
 def privacy(request):
-    return render(request, "privacy.html")
+    days = settings.INQUIRY_RETENTION_DAYS
+    return render(
+        request,
+        "privacy.html",
+        {"retention_days": days, "retention_years": round(days / 365) if days >= 365 else None},
+    )
 
 
 @require_safe
 def robots_txt(request):
+    # The form stays findable (patients search for how to reach the clinic); the page after it
+    # and the staff pages are of no use in search results. A Disallow rule is a path prefix, so
+    # the thanks rule names the full path and leaves /inquire/ itself open.
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
-        "Disallow: /inquire/",
+        "Disallow: /inquire/thanks/",
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
