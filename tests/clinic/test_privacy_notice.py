@@ -38,6 +38,7 @@ NAMED_IN_THE_NOTICE = {
     "status_changes": "history of the changes",
     "accesses": "every time a staff member opens, exports or erases it",
     "deliveries": "each email we send about it",
+    "replies": "the replies our staff send you",
 }
 
 
