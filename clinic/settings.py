@@ -117,6 +117,10 @@ else:
         }
     }
 
+# How long browsers and proxies may keep a public page (SPEC §11); an edit shows on the site
+# itself at once, through the content version in the cache above (clinic/pagecache.py).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300, minimum=0)
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

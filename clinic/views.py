@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
+from clinic.pagecache import cached_page
 from conditions.models import Condition
 from research.models import Study
 
@@ -12,6 +13,7 @@ LATEST_STUDIES = 3
 
 
 @require_safe
+@cached_page
 def home(request):
     return render(
         request,
@@ -24,11 +26,13 @@ def home(request):
 
 
 @require_safe
+@cached_page
 def privacy(request):
     return render(request, "privacy.html")
 
 
 @require_safe
+@cached_page
 def robots_txt(request):
     lines = [
         "User-agent: *",

@@ -109,15 +109,16 @@ class InquiryForm(forms.Form):
     # Signed: when the form was served, and where from (see inquiries.token).
     form_token = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, conditions=None, **kwargs):
         super().__init__(*args, **kwargs)
         # Whatever a bot puts in the hidden fields marks it as spam, not as a form error.
         for hidden in ("website", "form_token"):
             self.fields[hidden].validators = []
-        conditions = [(c.slug, c.name) for c in Condition.objects.published().only("slug", "name")]
+        if conditions is None:
+            conditions = Condition.objects.published().only("slug", "name")
         self.fields["condition"].choices = [
             ("", "Choose one"),
-            *conditions,
+            *((c.slug, c.name) for c in conditions),
             (OTHER, "Other / not sure"),
         ]
         self.fields["consent"].label = format_html(

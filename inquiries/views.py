@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -8,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
+from clinic.pagecache import cached_page, not_kept, per_visit
 from inquiries import ratelimit, token
 from inquiries.forms import InquiryForm
 from inquiries.models import Inquiry
@@ -94,10 +96,24 @@ def _earlier_submission(token_data):
 @sensitive_post_parameters()
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@cached_page(vary_on_query=["condition"])  # GET only; its tokens are put in for each visit
 def create(request):
     if request.method != "POST":
-        form = InquiryForm(initial={"condition": request.GET.get("condition", "")[:120]})
-        return _form_page(request, form, token.make(request))
+        chosen = request.GET.get("condition", "")[:120]
+        form = InquiryForm(
+            initial={
+                "condition": chosen,
+                "form_token": per_visit(request, "form_token", token.make),
+            }
+        )
+        response = render(
+            request,
+            "inquiries/inquiry_form.html",
+            {"form": form, "csrf_token": per_visit(request, "csrf_token", get_token)},
+        )
+        if chosen and chosen not in dict(form.fields["condition"].choices):
+            not_kept(response)  # the same page as without it: not worth a place of its own
+        return response
 
     if ratelimit.over_limit(request):
         return render(request, "inquiries/rate_limited.html", status=429)
