@@ -24,11 +24,13 @@ from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.db import transaction
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.utils.cache import (
     add_never_cache_headers,
     get_conditional_response,
     patch_cache_control,
 )
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import escape
 from django.utils.http import http_date
 from django.utils.translation import get_language
@@ -95,6 +97,12 @@ def per_visit(request, name, make):
         return make(request)
     slots[name] = make
     return f"slot-{_MARK}-{name}-"
+
+
+def csrf(request):
+    """Context processor, after Django's own: `{% csrf_token %}` in a page rendered to be kept
+    becomes a placeholder, filled in with a token for each visit."""
+    return {"csrf_token": SimpleLazyObject(lambda: per_visit(request, "csrf_token", get_token))}
 
 
 def not_kept(response):

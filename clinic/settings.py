@@ -90,6 +90,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "clinic.context_processors.site",
+                # The CSRF token of a page kept for many visits is put in for each (SPEC §11).
+                "clinic.pagecache.csrf",
             ],
         },
     },

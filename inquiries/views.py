@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -106,11 +105,7 @@ def create(request):
                 "form_token": per_visit(request, "form_token", token.make),
             }
         )
-        response = render(
-            request,
-            "inquiries/inquiry_form.html",
-            {"form": form, "csrf_token": per_visit(request, "csrf_token", get_token)},
-        )
+        response = render(request, "inquiries/inquiry_form.html", {"form": form})
         if chosen and chosen not in dict(form.fields["condition"].choices):
             not_kept(response)  # the same page as without it: not worth a place of its own
         return response

@@ -1,5 +1,4 @@
 from django import template
-from django.middleware.csrf import get_token
 
 from clinic.pagecache import per_visit
 from inquiries import token
@@ -22,8 +21,4 @@ def inquiry_form(context, condition=None, conditions=None):
         },
         conditions=conditions,
     )
-    return {
-        "form": form,
-        "request": request,
-        "csrf_token": per_visit(request, "csrf_token", get_token),
-    }
+    return {"form": form, "request": request}

@@ -191,10 +191,10 @@ def test_every_response_carries_the_security_headers(client, content, url, statu
 
 
 @pytest.mark.parametrize(("url", "status"), PAGES, ids=PAGE_IDS)
-def test_every_page_needs_at_most_four_queries(
+def test_every_page_needs_at_most_three_queries(
     client, content, url, status, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         get(client, url, status)
 
 
