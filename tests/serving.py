@@ -1,0 +1,212 @@
+"""Starting the site as `make serve` runs it (scripts/serve: gunicorn and the task worker) in
+a subprocess, and talking to it over HTTP: for the tests of serving, proxies and several servers.
+"""
+
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from django.conf import settings
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def production_env(instance, port, **extra):
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DJANGO_", "INQUIRY_", "EMAIL_"))
+        and name not in {"DATABASE_URL", "CACHE_URL", "REDIS_URL", "SITE_URL", "WEB_CONCURRENCY"}
+    }
+    env.update(
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=os.urandom(32).hex(),
+        SITE_URL=f"http://127.0.0.1:{port}",
+        PORT=str(port),
+        HOST="127.0.0.1",
+        DJANGO_HTTPS="false",
+        INQUIRY_NOTIFY_EMAILS="staff@example.com",
+        DATABASE_URL=f"sqlite:///{instance / 'db.sqlite3'}",
+        WEB_CONCURRENCY="2",
+        PY=sys.executable,
+        # The production settings with STATIC_ROOT in the test's own folder: var/static is shared
+        # with whoever else runs `make serve` or collectstatic on this checkout meanwhile.
+        DJANGO_SETTINGS_MODULE="serve_test_settings",
+        PYTHONPATH=os.pathsep.join([str(instance), str(BASE_DIR)]),
+    )
+    env.update(extra)
+    return env
+
+
+def manage(env, *args):
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def finished(process, timeout=60):
+    output = process.communicate(timeout=timeout)[0].decode()
+    assert process.returncode == 0, output[-3000:]
+
+
+def alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def children(pid):
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[1]) == pid:
+            found.append((int(stat.parent.name), cmdline))
+    return found
+
+
+class Site:
+    def __init__(self, env, log_path):
+        self.port = int(env["PORT"])
+        self.url = env["SITE_URL"]
+        self.log_path = log_path
+        self.log = open(log_path, "wb")
+        # A session of its own, so that a failing test can still stop every process it started.
+        self.process = subprocess.Popen(
+            ["scripts/serve"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def output(self):
+        return Path(self.log_path).read_text(errors="replace")
+
+    def get(self, path, timeout=5):
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=timeout) as response:
+                return response.status, dict(response.headers), response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read().decode()
+
+    def wait_until_healthy(self, timeout=20):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"scripts/serve exited:\n{self.output()[-3000:]}"
+            try:
+                status, _, body = self.get("/healthz", timeout=1)
+            except OSError:
+                status = None
+            if status == 200:
+                return body
+            time.sleep(0.1)
+        pytest.fail(f"/healthz did not answer 200 within {timeout} s:\n{self.output()[-3000:]}")
+
+    def processes(self, timeout=10):
+        """(gunicorn master, gunicorn workers, task worker) pids, once all have started."""
+        deadline = time.monotonic() + timeout
+        while True:
+            direct = children(self.process.pid)
+            masters = [pid for pid, cmd in direct if "gunicorn" in cmd]
+            workers = [pid for pid, cmd in direct if "run_worker" in cmd]
+            web_workers = [pid for master in masters for pid, _ in children(master)]
+            if len(masters) == 1 and len(workers) == 1 and len(web_workers) == 2:
+                return masters[0], web_workers, workers[0]
+            assert time.monotonic() < deadline, f"processes under scripts/serve: {direct}"
+            time.sleep(0.1)
+
+    def exit_status(self, timeout=25):
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"scripts/serve did not stop within {timeout} s:\n{self.output()[-3000:]}")
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self.log.close()
+
+
+def inquiry_form(site):
+    """A fresh form from the site: its CSRF cookie and the form's hidden fields."""
+    connection = http.client.HTTPConnection("127.0.0.1", site.port, timeout=5)
+    connection.request("GET", "/inquire/")
+    response = connection.getresponse()
+    page = response.read().decode()
+    connection.close()
+    assert response.status == 200
+    cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie"))[1]
+    fields = dict(re.findall(r'name="(csrfmiddlewaretoken|form_token)" value="([^"]*)"', page))
+    assert set(fields) == {"csrfmiddlewaretoken", "form_token"}
+    return cookie, fields
+
+
+def post_inquiry(site, cookie, fields):
+    """POST the form on a new connection (gunicorn's sync workers take turns accepting them)."""
+    body = urlencode(
+        {
+            **fields,
+            "name": "Serve Test",
+            "email": "serve.test@example.com",
+            "condition": "other",
+            "message": "Checking the production-like server end to end.",
+            "contact_preference": "email",
+            "consent": "on",
+        }
+    )
+    connection = http.client.HTTPConnection("127.0.0.1", site.port, timeout=5)
+    connection.request(
+        "POST",
+        "/inquire/",
+        body=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={cookie}",
+        },
+    )
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response.status
+
+
+def prepare_instance(folder, **extra):
+    """What `make serve` does before it starts: a settings module with STATIC_ROOT in `folder`,
+    static files collected, the database migrated and the content loaded. Returns the env."""
+    (folder / "serve_test_settings.py").write_text(
+        f"from clinic.settings import *  # noqa: F403\n\nSTATIC_ROOT = {str(folder / 'static')!r}\n"
+    )
+    env = production_env(folder, 8000, **extra)
+    collect = manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    finished(manage(env, "migrate", "--noinput", "--verbosity", "0"))
+    finished(manage(env, "createcachetable"))
+    finished(manage(env, "load_content"))
+    finished(collect)
+    return env
