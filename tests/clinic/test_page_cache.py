@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils import translation
 from django.utils.http import http_date
 
+from clinic.env import database_from_url
 from clinic.pagecache import VERSION_KEY, bump_content_version
 from conditions.models import Condition
 from research.models import KeyFinding, Study
@@ -225,3 +226,14 @@ def test_a_page_with_the_form_is_private_and_never_stored(client, content, url):
     assert {"private", "no-store"} <= cache_control(response)
     assert "ETag" not in response
     assert "public" not in cache_control(response)
+
+
+def test_the_sqlite_database_keeps_its_connection_between_requests(monkeypatch, tmp_path):
+    """Opening and setting up the file for each request cost more than a kept page."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("DATABASE_CONN_MAX_AGE", raising=False)
+
+    database = database_from_url("DATABASE_URL", tmp_path / "db.sqlite3")
+
+    assert database["CONN_MAX_AGE"] == 600
+    assert database["CONN_HEALTH_CHECKS"] is True
