@@ -116,9 +116,10 @@ class InquiryForm(forms.Form):
             self.fields[hidden].validators = []
         if conditions is None:
             conditions = Condition.objects.published().only("slug", "name")
+        self._conditions = {c.slug: c for c in conditions}
         self.fields["condition"].choices = [
             ("", "Choose one"),
-            *((c.slug, c.name) for c in conditions),
+            *((c.slug, c.name) for c in self._conditions.values()),
             (OTHER, "Other / not sure"),
         ]
         self.fields["consent"].label = format_html(
@@ -160,4 +161,5 @@ class InquiryForm(forms.Form):
         slug = self.cleaned_data["condition"]
         if slug == OTHER:
             return None
-        return Condition.objects.published().filter(slug=slug).first()
+        # Valid choices are among the published conditions the form was made with.
+        return self._conditions.get(slug)

@@ -119,12 +119,11 @@ def create(request):
     if not form.is_valid():
         return _form_page(request, form, request.POST.get("form_token", ""))
     token_data = token.read(form.cleaned_data["form_token"])
-    # A reload or double click posts the same form again: answer with the first inquiry.
-    if earlier := _earlier_submission(token_data):
-        return _thanks(request, earlier)
     try:
         inquiry = save_inquiry(form, request, token_data)
     except IntegrityError:
+        # A reload or double click posts the same form again (its nonce is taken): answer with
+        # the first inquiry. Left to the unique constraint, so a first post needs no lookup.
         if earlier := _earlier_submission(token_data):
             return _thanks(request, earlier)
         raise
