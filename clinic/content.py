@@ -13,6 +13,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from clinic.pagecache import bump_content_version
 from conditions.models import Condition
 from research.models import KeyFinding, Study
 
@@ -237,4 +238,7 @@ def load_content(root):
             for finding in findings:
                 finding.study = saved
             KeyFinding.objects.bulk_create(findings)
+        if any(tally.created or tally.updated for tally in (condition_tally, study_tally)):
+            # Findings are written in bulk, without signals: the pages change all the same.
+            transaction.on_commit(bump_content_version)
     return condition_tally, study_tally

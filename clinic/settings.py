@@ -98,6 +98,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "clinic.context_processors.site",
+                # The CSRF token of a page kept for many visits is put in for each (SPEC §11).
+                "clinic.pagecache.csrf",
             ],
         },
     },
@@ -124,6 +126,10 @@ else:
             "LOCATION": "clinic_cache",
         }
     }
+
+# How long browsers and proxies may keep a public page (SPEC §11); an edit shows on the site
+# itself at once, through the content version in the cache above (clinic/pagecache.py).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300, minimum=0)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -13,9 +13,12 @@ class PageSitemap(Sitemap):
         return reverse(item)
 
 
+# Lists rather than querysets: the paginator then counts them without a COUNT query.
+
+
 class ConditionSitemap(Sitemap):
     def items(self):
-        return Condition.objects.published()
+        return list(Condition.objects.published().only("slug", "updated_at"))
 
     def lastmod(self, condition):
         return condition.updated_at
@@ -23,7 +26,7 @@ class ConditionSitemap(Sitemap):
 
 class StudySitemap(Sitemap):
     def items(self):
-        return Study.objects.published().newest_first()
+        return list(Study.objects.published().newest_first().only("slug", "updated_at"))
 
     def lastmod(self, study):
         return study.updated_at

@@ -3,6 +3,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from clinic import views
+from clinic.pagecache import cached_page
 from clinic.sitemaps import SITEMAPS
 
 urlpatterns = [
@@ -10,7 +11,7 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", cached_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("conditions/", include("conditions.urls")),
     path("research/", include("research.urls")),
     path("inquire/", include("inquiries.urls")),

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
+from clinic.pagecache import cached_page
 from conditions.models import Condition
 from research.models import Study
 
@@ -13,6 +14,7 @@ LATEST_STUDIES = 3
 
 
 @require_safe
+@cached_page
 def home(request):
     return render(
         request,
@@ -25,6 +27,7 @@ def home(request):
 
 
 @require_safe
+@cached_page
 def privacy(request):
     days = settings.INQUIRY_RETENTION_DAYS
     return render(
@@ -35,6 +38,7 @@ def privacy(request):
 
 
 @require_safe
+@cached_page
 def robots_txt(request):
     # The form stays findable (patients search for how to reach the clinic); the page after it
     # and the staff pages are of no use in search results. A Disallow rule is a path prefix, so

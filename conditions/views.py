@@ -1,19 +1,29 @@
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.cache import never_cache
+from django.http import Http404
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from clinic.pagecache import cached_page
 from conditions.models import Condition
 
 
 @require_safe
+@cached_page
 def condition_list(request):
     return render(
         request, "conditions/condition_list.html", {"conditions": Condition.objects.published()}
     )
 
 
-@never_cache  # the page embeds the inquiry form, with a token for each visit
 @require_safe
+@cached_page  # the inquiry form's tokens are put in for each visit
 def condition_detail(request, slug):
-    condition = get_object_or_404(Condition.objects.published(), slug=slug)
-    return render(request, "conditions/condition_detail.html", {"condition": condition})
+    # One query for the page and the form's choice of conditions: a clinic has a few of them.
+    conditions = list(Condition.objects.published().defer("body"))
+    condition = next((item for item in conditions if item.slug == slug), None)
+    if condition is None:
+        raise Http404("No such condition.")
+    return render(
+        request,
+        "conditions/condition_detail.html",
+        {"condition": condition, "conditions": conditions},
+    )

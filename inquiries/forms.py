@@ -109,15 +109,17 @@ class InquiryForm(forms.Form):
     # Signed: when the form was served, and where from (see inquiries.token).
     form_token = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, conditions=None, **kwargs):
         super().__init__(*args, **kwargs)
         # Whatever a bot puts in the hidden fields marks it as spam, not as a form error.
         for hidden in ("website", "form_token"):
             self.fields[hidden].validators = []
-        conditions = [(c.slug, c.name) for c in Condition.objects.published().only("slug", "name")]
+        if conditions is None:
+            conditions = Condition.objects.published().only("slug", "name")
+        self._conditions = {c.slug: c for c in conditions}
         self.fields["condition"].choices = [
             ("", "Choose one"),
-            *conditions,
+            *((c.slug, c.name) for c in self._conditions.values()),
             (OTHER, "Other / not sure"),
         ]
         self.fields["consent"].label = format_html(
@@ -159,4 +161,5 @@ class InquiryForm(forms.Form):
         slug = self.cleaned_data["condition"]
         if slug == OTHER:
             return None
-        return Condition.objects.published().filter(slug=slug).first()
+        # Valid choices are among the published conditions the form was made with.
+        return self._conditions.get(slug)

@@ -38,6 +38,33 @@ class StudyQuerySet(models.QuerySet):
     def newest_first(self):
         return self.order_by("-year", F("published_on").desc(nulls_last=True), "title")
 
+    def with_findings(self):
+        """The studies as a list, each with its key findings, read in one query (a LEFT JOIN)
+        where prefetch_related needs two: public pages keep to three queries (SPEC §11)."""
+        study_fields = [f.attname for f in Study._meta.concrete_fields]
+        finding_fields = [f.attname for f in KeyFinding._meta.concrete_fields]
+        ordering = [*(self.query.order_by or Study._meta.ordering), "findings__order", "findings"]
+        rows = self.order_by(*ordering).values_list(
+            *study_fields, *(f"findings__{name}" for name in finding_fields)
+        )
+        studies, findings = {}, {}
+        for row in rows:
+            pk = row[0]
+            if pk not in studies:
+                studies[pk] = Study.from_db(self.db, study_fields, row[: len(study_fields)])
+                findings[pk] = []
+            finding = row[len(study_fields) :]
+            if finding[0] is not None:
+                findings[pk].append(KeyFinding.from_db(self.db, finding_fields, finding))
+        for pk, study in studies.items():
+            for finding in findings[pk]:
+                finding.study = study
+            # What prefetch_related("findings") leaves: study.findings.all() reads no more rows.
+            related = study.findings.all()
+            related._result_cache, related._prefetch_done = findings[pk], True
+            study._prefetched_objects_cache = {"findings": related}
+        return list(studies.values())
+
 
 class Study(LoadedContent):
     title = models.CharField(max_length=400)

@@ -1,10 +1,11 @@
 import re
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from clinic.pagecache import cached_page
 from conditions.models import Condition
 from research import citations
 from research.models import Study
@@ -12,36 +13,43 @@ from research.models import Study
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,120}$")
 
 
-def _published_study(slug):
-    studies = Study.objects.published().prefetch_related(
-        "findings", Prefetch("conditions", queryset=Condition.objects.published())
-    )
-    return get_object_or_404(studies, slug=slug)
-
-
 @require_safe
+@cached_page(vary_on_query=["condition"])
 def study_list(request):
-    studies = Study.objects.published().newest_first().prefetch_related("findings")
+    studies = Study.objects.published().newest_first()
+    # The filter's choices, and the condition chosen, in one query.
+    conditions = list(
+        Condition.objects.published()
+        .only("slug", "name")
+        .annotate(published_studies=Count("studies", filter=Q(studies__published=True)))
+    )
     condition = None
     if slug := request.GET.get("condition"):
-        if not SLUG.match(slug):
+        condition = next((c for c in conditions if c.slug == slug), None)
+        if not SLUG.match(slug) or condition is None:
             raise Http404("No such condition.")
-        condition = get_object_or_404(Condition.objects.published(), slug=slug)
         studies = studies.filter(conditions=condition)
     return render(
         request,
         "research/study_list.html",
         {
-            "studies": studies,
+            "studies": studies.with_findings(),
             "condition": condition,
-            "conditions": Condition.objects.published().filter(studies__published=True).distinct(),
+            "conditions": [c for c in conditions if c.published_studies],
         },
     )
 
 
 @require_safe
+@cached_page
 def study_detail(request, slug):
-    return render(request, "research/study_detail.html", {"study": _published_study(slug)})
+    studies = Study.objects.published().filter(slug=slug).with_findings()
+    if not studies:
+        raise Http404("No such study.")
+    prefetch_related_objects(
+        studies, Prefetch("conditions", queryset=Condition.objects.published())
+    )
+    return render(request, "research/study_detail.html", {"study": studies[0]})
 
 
 def _download(body, content_type, filename):
@@ -51,6 +59,7 @@ def _download(body, content_type, filename):
 
 
 @require_safe
+@cached_page
 def study_ris(request, slug):
     study = get_object_or_404(Study.objects.published(), slug=slug)
     return _download(
@@ -61,6 +70,7 @@ def study_ris(request, slug):
 
 
 @require_safe
+@cached_page
 def study_bibtex(request, slug):
     study = get_object_or_404(Study.objects.published(), slug=slug)
     return _download(

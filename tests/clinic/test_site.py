@@ -193,14 +193,14 @@ def test_every_response_carries_the_security_headers(client, content, url, statu
 
 
 @pytest.mark.parametrize(("url", "status"), PAGES, ids=PAGE_IDS)
-def test_every_page_needs_at_most_four_queries(
+def test_every_page_needs_at_most_three_queries(
     client, content, url, status, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         get(client, url, status)
 
 
-def test_the_privacy_notice_explains_what_why_how_long_and_how_to_delete(client):
+def test_the_privacy_notice_explains_what_why_how_long_and_how_to_delete(client, db):
     response = get(client, "/privacy/", 200)
     elements = parse(response)
 
@@ -244,7 +244,7 @@ def test_the_sitemap_lists_the_published_pages_only(client, content):
     assert len(paths) == len(set(paths))
 
 
-def test_robots_txt_points_search_engines_to_the_sitemap(client):
+def test_robots_txt_points_search_engines_to_the_sitemap(client, db):
     response = get(client, "/robots.txt", 200)
 
     assert response["Content-Type"].startswith("text/plain")
