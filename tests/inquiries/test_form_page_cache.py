@@ -66,7 +66,7 @@ def test_the_fill_time_token_records_this_visits_campaign_and_referrer(client, s
 
 
 @pytest.mark.parametrize("url", FORM_PAGES)
-def test_a_form_served_from_the_kept_render_is_accepted(sle, parse, settings, url):
+def test_a_form_served_from_the_kept_render_is_accepted(sle, parse, settings, submit, url):
     settings.INQUIRY_MIN_SECONDS = 0
     settings.INQUIRY_RATE_LIMIT = None
     Client().get(url)
@@ -75,8 +75,7 @@ def test_a_form_served_from_the_kept_render_is_accepted(sle, parse, settings, ur
     assert rendered(page) == []
     csrf, form_token = tokens(parse(page))
 
-    response = browser.post(
-        "/inquire/",
+    response = submit(
         {
             "csrfmiddlewaretoken": csrf,
             "form_token": form_token,
@@ -87,6 +86,7 @@ def test_a_form_served_from_the_kept_render_is_accepted(sle, parse, settings, ur
             "contact_preference": "email",
             "consent": "on",
         },
+        using=browser,
     )
 
     assert response.status_code == 303
