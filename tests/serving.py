@@ -201,9 +201,10 @@ def post_inquiry(site, cookie, fields, **values):
             "message": "Checking the production-like server end to end.",
             "contact_preference": "email",
             "consent": "on",
+            **values,
         }
     )
-    connection = http.client.HTTPConnection("127.0.0.1", site.port, timeout=5)
+    connection = site.connect()
     connection.request(
         "POST",
         "/inquire/",

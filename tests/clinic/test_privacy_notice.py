@@ -5,6 +5,9 @@ import pytest
 from inquiries.models import Inquiry
 from tests.pages import find_all, parse
 
+# The notice is a kept page: it reads the content version from the cache, which may be the database.
+pytestmark = pytest.mark.django_db
+
 # Words in the notice that name each thing stored with an inquiry. Derived from the model below, so
 # a new field or related record fails the first test until the notice names it and it is added here.
 NAMED_IN_THE_NOTICE = {

@@ -252,7 +252,7 @@ def test_robots_txt_points_search_engines_to_the_sitemap(client, db):
     assert re.search(r"^Sitemap: https?://[^/\s]+/sitemap\.xml$", text, re.MULTILINE)
 
 
-def test_robots_txt_hides_admin_and_the_thanks_page_but_not_the_form(client):
+def test_robots_txt_hides_admin_and_the_thanks_page_but_not_the_form(client, db):
     text = get(client, "/robots.txt", 200).content.decode()
 
     rules = [line for line in text.splitlines() if not line.startswith("Sitemap:")]

@@ -113,11 +113,11 @@ def test_an_unknown_condition_in_the_address_takes_no_place_among_kept_pages(cli
     assert selected_options(parse(response)) == []
 
 
-def test_a_form_with_errors_keeps_the_patients_input(client, sle, parse, settings):
+def test_a_form_with_errors_keeps_the_patients_input(client, sle, parse, settings, submit):
     settings.INQUIRY_RATE_LIMIT = None
     client.get("/inquire/")
 
-    response = client.post("/inquire/", {"name": "Ada", "message": "Too short"})
+    response = submit({"name": "Ada", "message": "Too short"})
 
     assert response.status_code == 200
     page = parse(response)
