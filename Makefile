@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --build-constraint build-constraints.txt
 export PORT PYTHON
 
-.PHONY: help run serve test lint check bench clean
+.PHONY: help run serve test lint check bench lighthouse clean
 
 help:
 	@echo "make run    serve the site with debug on at http://127.0.0.1:$(PORT)/"
@@ -16,6 +16,7 @@ help:
 	@echo "make test   run the test suite (SQLite, or PostgreSQL with DATABASE_URL)"
 	@echo "make lint   ruff check and format check, translations complete and compiled"
 	@echo "make bench  measure page speed (see bench/README.md)"
+	@echo "make lighthouse  Lighthouse scores of the main pages (see docs/lighthouse.md)"
 
 # The default SQLite database, collected static files and the benchmark's database live here.
 var:
@@ -67,6 +68,9 @@ check: $(VENV)/.installed-dev | var
 
 bench: $(VENV)/.installed
 	bench/run
+
+lighthouse: $(VENV)/.installed
+	$(PY) bench/lighthouse/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

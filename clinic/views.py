@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
-from clinic.models import in_language
+from clinic.models import in_language_columns
+from clinic.pagecache import cached_page
 from conditions.models import Condition
 from research.models import Study
 
@@ -14,29 +15,47 @@ LATEST_STUDIES = 3
 
 
 @require_safe
+@cached_page
 def home(request):
     return render(
         request,
         "home.html",
         {
-            "conditions": in_language(Condition.objects.published()),
-            "studies": in_language(Study.objects.published().newest_first()[:LATEST_STUDIES]),
+            # Names and summaries in the query of the list: the page keeps to three queries.
+            "conditions": in_language_columns(Condition.objects.published(), ["name", "summary"]),
+            "studies": in_language_columns(
+                Study.objects.published().newest_first()[:LATEST_STUDIES], ["design"]
+            ),
         },
     )
 
 
 @require_safe
+@cached_page
 def privacy(request):
+    days = settings.INQUIRY_RETENTION_DAYS
     # The notice's text is English only for now: other languages' visitors are told so by lang.
-    return render(request, "privacy.html", {"page_languages": [settings.LANGUAGE_CODE]})
+    return render(
+        request,
+        "privacy.html",
+        {
+            "retention_days": days,
+            "retention_years": round(days / 365) if days >= 365 else None,
+            "page_languages": [settings.LANGUAGE_CODE],
+        },
+    )
 
 
 @require_safe
+@cached_page
 def robots_txt(request):
+    # The form stays findable (patients search for how to reach the clinic); the page after it
+    # and the staff pages are of no use in search results. A Disallow rule is a path prefix, so
+    # the thanks rule names the full path and leaves /inquire/ itself open.
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
-        "Disallow: /inquire/",
+        "Disallow: /inquire/thanks/",
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -4,9 +4,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from clinic.models import in_language_columns
 from conditions.models import Condition
 from inquiries.models import Inquiry
 
@@ -115,16 +116,18 @@ class InquiryForm(forms.Form):
     # Signed: when the form was served, and where from (see inquiries.token).
     form_token = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, conditions=None, **kwargs):
         super().__init__(*args, **kwargs)
         # Whatever a bot puts in the hidden fields marks it as spam, not as a form error.
         for hidden in ("website", "form_token"):
             self.fields[hidden].validators = []
-        conditions = Condition.objects.published().names_in_language(get_language())
-        conditions = conditions.values_list("slug", "shown_name")
+        if conditions is None:
+            published = Condition.objects.published().only("slug", "name")
+            conditions = in_language_columns(published, ["name"])
+        self._conditions = {c.slug: c for c in conditions}
         self.fields["condition"].choices = [
             ("", gettext("Choose one")),
-            *conditions,
+            *((c.slug, c.name) for c in self._conditions.values()),
             (OTHER, gettext("Other / not sure")),
         ]
         # The sentence has a version per language (INQUIRY_CONSENT_VERSION + language code).
@@ -170,4 +173,5 @@ class InquiryForm(forms.Form):
         slug = self.cleaned_data["condition"]
         if slug == OTHER:
             return None
-        return Condition.objects.published().filter(slug=slug).first()
+        # Valid choices are among the published conditions the form was made with.
+        return self._conditions.get(slug)

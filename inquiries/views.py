@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
+from clinic.pagecache import cached_page, not_kept, per_visit
 from inquiries import ratelimit, token
 from inquiries.forms import InquiryForm
 from inquiries.models import Inquiry
@@ -99,10 +100,20 @@ def _earlier_submission(token_data):
 @sensitive_post_parameters()
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@cached_page(vary_on_query=["condition"])  # GET only; its tokens are put in for each visit
 def create(request):
     if request.method != "POST":
-        form = InquiryForm(initial={"condition": request.GET.get("condition", "")[:120]})
-        return _form_page(request, form, token.make(request))
+        chosen = request.GET.get("condition", "")[:120]
+        form = InquiryForm(
+            initial={
+                "condition": chosen,
+                "form_token": per_visit(request, "form_token", token.make),
+            }
+        )
+        response = render(request, "inquiries/inquiry_form.html", {"form": form})
+        if chosen and chosen not in dict(form.fields["condition"].choices):
+            not_kept(response)  # the same page as without it: not worth a place of its own
+        return response
 
     if ratelimit.over_limit(request):
         return render(request, "inquiries/rate_limited.html", status=429)
@@ -113,12 +124,11 @@ def create(request):
     if not form.is_valid():
         return _form_page(request, form, request.POST.get("form_token", ""))
     token_data = token.read(form.cleaned_data["form_token"])
-    # A reload or double click posts the same form again: answer with the first inquiry.
-    if earlier := _earlier_submission(token_data):
-        return _thanks(request, earlier)
     try:
         inquiry = save_inquiry(form, request, token_data)
     except IntegrityError:
+        # A reload or double click posts the same form again (its nonce is taken): answer with
+        # the first inquiry. Left to the unique constraint, so a first post needs no lookup.
         if earlier := _earlier_submission(token_data):
             return _thanks(request, earlier)
         raise

@@ -1,49 +1,64 @@
 import re
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
-from clinic.models import in_language, translate_one
+from clinic.pagecache import cached_page
 from conditions.models import Condition
 from research import citations
-from research.models import Study
+from research.models import Study, translation_of
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,120}$")
 
 
-def _published_study(slug):
-    studies = Study.objects.published().prefetch_related(
-        "findings", Prefetch("conditions", queryset=Condition.objects.published())
-    )
-    return get_object_or_404(studies, slug=slug)
-
-
 @require_safe
+@cached_page(vary_on_query=["condition"])
 def study_list(request):
-    studies = Study.objects.published().newest_first().prefetch_related("findings")
+    studies = Study.objects.published().newest_first()
+    # The filter's choices, and the condition chosen, in one query.
+    conditions = list(
+        Condition.objects.published()
+        .only("slug", "name")
+        .annotate(published_studies=Count("studies", filter=Q(studies__published=True)))
+    )
     condition = None
     if slug := request.GET.get("condition"):
-        if not SLUG.match(slug):
+        condition = next((c for c in conditions if c.slug == slug), None)
+        if not SLUG.match(slug) or condition is None:
             raise Http404("No such condition.")
-        condition = get_object_or_404(Condition.objects.published(), slug=slug)
         studies = studies.filter(conditions=condition)
+    # Each study with its findings and its translation, in one query.
+    translated = studies.with_translation(get_language()).with_findings()
+    for study in translated:
+        translation_of(study)
     return render(
         request,
         "research/study_list.html",
         {
-            "studies": in_language(studies),
+            "studies": translated,
             "condition": condition,
-            "conditions": Condition.objects.published().filter(studies__published=True).distinct(),
+            "conditions": [c for c in conditions if c.published_studies],
         },
     )
 
 
 @require_safe
+@cached_page
 def study_detail(request, slug):
-    study = _published_study(slug)
-    languages = translate_one(study)
+    # The study, its findings and its translation in one query; its conditions in a second.
+    studies = (
+        Study.objects.published().filter(slug=slug).with_translation(get_language()).with_findings()
+    )
+    if not studies:
+        raise Http404("No such study.")
+    prefetch_related_objects(
+        studies, Prefetch("conditions", queryset=Condition.objects.published())
+    )
+    study = studies[0]
+    languages = translation_of(study)
     return render(
         request, "research/study_detail.html", {"study": study, "page_languages": languages}
     )
@@ -56,6 +71,7 @@ def _download(body, content_type, filename):
 
 
 @require_safe
+@cached_page
 def study_ris(request, slug):
     study = get_object_or_404(Study.objects.published(), slug=slug)
     return _download(
@@ -66,6 +82,7 @@ def study_ris(request, slug):
 
 
 @require_safe
+@cached_page
 def study_bibtex(request, slug):
     study = get_object_or_404(Study.objects.published(), slug=slug)
     return _download(

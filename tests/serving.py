@@ -46,8 +46,8 @@ def production_env(instance, port, **extra):
         # with whoever else runs `make serve` or collectstatic on this checkout meanwhile.
         DJANGO_SETTINGS_MODULE="serve_test_settings",
         PYTHONPATH=os.pathsep.join([str(instance), str(BASE_DIR)]),
-        **extra,
     )
+    env.update(extra)
     return env
 
 
@@ -67,13 +67,13 @@ def finished(process, timeout=60):
     return output
 
 
-def prepare_instance(folder):
-    """`folder` with a migrated SQLite database and collected static files, as `make serve`
-    prepares them."""
+def prepare_instance(folder, **extra):
+    """`folder` with a migrated database (SQLite in `folder` unless `extra` names another) and
+    collected static files, as `make serve` prepares them."""
     (folder / "serve_test_settings.py").write_text(
         f"from clinic.settings import *  # noqa: F403\n\nSTATIC_ROOT = {str(folder / 'static')!r}\n"
     )
-    env = production_env(folder, 8000)
+    env = production_env(folder, 8000, **extra)
     collect = manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     finished(manage(env, "migrate", "--noinput", "--verbosity", "0"))
     finished(manage(env, "createcachetable"))
@@ -218,3 +218,11 @@ def post_inquiry(site, cookie, fields, **values):
     response.read()
     connection.close()
     return response.status
+
+
+def prepare_site(folder, **extra):
+    """What `make serve` does before it starts, with the content loaded too; returns the env."""
+    prepare_instance(folder, **extra)
+    env = production_env(folder, 8000, **extra)
+    finished(manage(env, "load_content"))
+    return env

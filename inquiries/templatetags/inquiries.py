@@ -1,5 +1,6 @@
 from django import template
 
+from clinic.pagecache import per_visit
 from inquiries import token
 from inquiries.forms import InquiryForm
 
@@ -7,13 +8,17 @@ register = template.Library()
 
 
 @register.inclusion_tag("inquiries/includes/form.html", takes_context=True)
-def inquiry_form(context, condition=None):
-    """The inquiry form, for embedding in a page (a condition page preselects its condition)."""
+def inquiry_form(context, condition=None, conditions=None):
+    """The inquiry form, for embedding in a page (a condition page preselects its condition).
+
+    `conditions`, the published conditions when the page has them already, saves a query.
+    """
     request = context["request"]
     form = InquiryForm(
         initial={
             "condition": condition.slug if condition else "",
-            "form_token": token.make(request),
-        }
+            "form_token": per_visit(request, "form_token", token.make),
+        },
+        conditions=conditions,
     )
-    return {"form": form, "request": request, "csrf_token": context.get("csrf_token")}
+    return {"form": form, "request": request}

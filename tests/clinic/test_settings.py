@@ -248,8 +248,10 @@ def test_a_complete_production_environment_starts(production_env):
     assert "no issues" in result.stdout
 
 
-def test_a_complete_production_environment_passes_the_deploy_checks(production_env):
-    result = manage(production_env, "check", "--deploy", "--fail-level", "WARNING")
+@pytest.mark.parametrize("hsts_preload", ["false", "true"])
+def test_a_complete_production_environment_passes_the_deploy_checks(production_env, hsts_preload):
+    env = {**production_env, "DJANGO_HSTS_PRELOAD": hsts_preload}
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNINGS" not in result.stdout + result.stderr
 
@@ -292,6 +294,7 @@ def test_debug_is_off_unless_asked_for(production_env):
         ("DJANGO_SECRET_KEY", "   "),
         ("DJANGO_DEBUG", "maybe"),
         ("DJANGO_HTTPS", "perhaps"),
+        ("DJANGO_HSTS_PRELOAD", "soon"),
         ("SITE_URL", "ftp://x"),
         ("SITE_URL", "clinic.example"),
         ("SITE_URL", "https://"),

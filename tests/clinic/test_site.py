@@ -9,6 +9,7 @@ import secrets
 import subprocess
 import sys
 from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
 from xml.etree import ElementTree
 
 import pytest
@@ -192,14 +193,14 @@ def test_every_response_carries_the_security_headers(client, content, url, statu
 
 
 @pytest.mark.parametrize(("url", "status"), PAGES, ids=PAGE_IDS)
-def test_every_page_needs_at_most_four_queries(
+def test_every_page_needs_at_most_three_queries(
     client, content, url, status, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         get(client, url, status)
 
 
-def test_the_privacy_notice_explains_what_why_how_long_and_how_to_delete(client):
+def test_the_privacy_notice_explains_what_why_how_long_and_how_to_delete(client, db):
     response = get(client, "/privacy/", 200)
     elements = parse(response)
 
@@ -243,13 +244,33 @@ def test_the_sitemap_lists_the_published_pages_only(client, content):
     assert len(paths) == len(set(paths))
 
 
-def test_robots_txt_points_search_engines_to_the_sitemap(client):
+def test_robots_txt_points_search_engines_to_the_sitemap(client, db):
     response = get(client, "/robots.txt", 200)
 
     assert response["Content-Type"].startswith("text/plain")
     text = response.content.decode()
     assert re.search(r"^Sitemap: https?://[^/\s]+/sitemap\.xml$", text, re.MULTILINE)
-    assert re.search(r"^Disallow: /admin/$", text, re.MULTILINE)
+
+
+def test_robots_txt_hides_admin_and_the_thanks_page_but_not_the_form(client, db):
+    text = get(client, "/robots.txt", 200).content.decode()
+
+    rules = [line for line in text.splitlines() if not line.startswith("Sitemap:")]
+    assert rules == ["User-agent: *", "Disallow: /admin/", "Disallow: /inquire/thanks/"]
+    robots = RobotFileParser()
+    robots.parse(text.splitlines())
+    for path in ["/", "/inquire/", "/inquire/?condition=systemic-lupus-erythematosus", SLE]:
+        assert robots.can_fetch("Googlebot", f"http://testserver{path}"), path
+    for path in ["/inquire/thanks/", "/admin/", "/admin/login/?next=/admin/"]:
+        assert not robots.can_fetch("Googlebot", f"http://testserver{path}"), path
+
+
+def test_the_sitemap_leads_patients_to_the_form_but_not_the_thanks_page(client, content):
+    root = ElementTree.fromstring(get(client, "/sitemap.xml", 200).content)
+
+    paths = [urlsplit(loc.text).path for loc in root.iter() if loc.tag.endswith("loc")]
+    assert "/inquire/" in paths
+    assert "/inquire/thanks/" not in paths
 
 
 def test_the_health_check_says_ok_when_the_database_answers(client, db):
@@ -315,6 +336,7 @@ HTTPS_SETTINGS = [
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
     "SECURE_PROXY_SSL_HEADER",
     "SECURE_REDIRECT_EXEMPT",
     "SESSION_COOKIE_SECURE",
@@ -399,14 +421,29 @@ def production_https_settings():
     return production_setting(f"{{name: getattr(settings, name) for name in {HTTPS_SETTINGS!r}}}")
 
 
-@pytest.fixture
-def production(settings, production_https_settings):
-    """This test process, switched to the HTTPS settings the production configuration has."""
-    for name, value in production_https_settings.items():
+def use_settings(settings, values):
+    for name, value in values.items():
         if name == "SECURE_PROXY_SSL_HEADER" and value is not None:
             value = tuple(value)
         setattr(settings, name, value)
-    return production_https_settings
+    return values
+
+
+@pytest.fixture
+def production(settings, production_https_settings):
+    """This test process, switched to the HTTPS settings the production configuration has."""
+    return use_settings(settings, production_https_settings)
+
+
+@pytest.fixture
+def production_with_hsts_preload(settings):
+    return use_settings(
+        settings,
+        production_setting(
+            f"{{name: getattr(settings, name) for name in {HTTPS_SETTINGS!r}}}",
+            DJANGO_HSTS_PRELOAD="true",
+        ),
+    )
 
 
 def test_in_production_plain_http_is_redirected_to_https(client, db, production):
@@ -423,7 +460,20 @@ def test_in_production_https_responses_carry_hsts(client, db, production):
     hsts = response["Strict-Transport-Security"]
     max_age = int(re.search(r"max-age=(\d+)", hsts)[1])
     assert max_age >= 60 * 60 * 24 * 365
-    assert "includeSubDomains" in hsts
+    # Binding every subdomain, or the browsers' preload list, is a choice left to the operator.
+    assert "includeSubDomains" not in hsts
+    assert "preload" not in hsts
+
+
+def test_in_production_hsts_preload_when_asked_covers_subdomains_too(
+    client, db, production_with_hsts_preload
+):
+    response = client.get("/privacy/", secure=True)
+
+    assert response.status_code == 200
+    directives = [part.strip() for part in response["Strict-Transport-Security"].split(";")]
+    assert int(directives[0].removeprefix("max-age=")) >= 60 * 60 * 24 * 365
+    assert set(directives[1:]) == {"includeSubDomains", "preload"}
 
 
 def test_in_production_https_reported_by_a_trusted_proxy_is_believed(

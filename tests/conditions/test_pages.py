@@ -188,14 +188,14 @@ def test_a_condition_name_cannot_break_out_of_the_json_ld_block(client, make_con
     assert find_all(parse(response), "h1")[0].text == name
 
 
-def test_the_page_needs_at_most_four_queries(
+def test_the_page_needs_at_most_three_queries(
     client, sle, make_study, django_assert_max_num_queries
 ):
     finding = ("Alive after 5 years", "84 %", "68/81")
     for n in range(3):
         make_study(slug=f"lupus-study-{n}", conditions=[sle], findings=[finding] * 4)
 
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         response = client.get(SLE)
 
     assert response.status_code == 200

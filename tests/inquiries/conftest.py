@@ -306,3 +306,15 @@ def submit_inquiry(client, valid_post, submit, settings):
 
     submit_one.condition = valid_post.condition
     return submit_one
+
+
+@pytest.fixture(params=["coordinator", "superuser"])
+def staff(request):
+    """Each test taking `staff` runs as a patient coordinator and as a superuser."""
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client

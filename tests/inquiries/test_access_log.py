@@ -16,17 +16,6 @@ from tests.inquiries.admin_pages import ACCESS_LOG, CHANGELIST, change_url, list
 Action = InquiryAccess.Action
 
 
-@pytest.fixture(params=["coordinator", "superuser"])
-def staff(request):
-    return request.getfixturevalue(request.param)
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
 def events(**filters):
     return list(InquiryAccess.objects.filter(**filters).select_related("inquiry"))
 

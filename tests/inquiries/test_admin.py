@@ -30,18 +30,6 @@ CSV_HEADER = [
 SCRIPT = "<script>alert('pwned')</script>"
 
 
-@pytest.fixture(params=["coordinator", "superuser"])
-def staff(request):
-    """Each test taking `staff` runs as a patient coordinator and as a superuser."""
-    return request.getfixturevalue(request.param)
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
 @pytest.fixture
 def notify_settings(settings):
     settings.INQUIRY_NOTIFY_EMAILS = ["coordinators@clinic.example"]

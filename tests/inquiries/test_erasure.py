@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from inquiries import tasks
+from inquiries import emails, tasks
 from inquiries.models import EmailDelivery, Inquiry, InquiryAccess, InquiryNote
 from tests.inquiries.admin_pages import (
     CHANGELIST,
@@ -243,8 +243,8 @@ def erase_when_built(monkeypatch):
 
         return build_then_erase
 
-    for kind, build in list(tasks.BUILDERS.items()):
-        monkeypatch.setitem(tasks.BUILDERS, kind, erasing(build))
+    for kind, build in list(emails.BUILDERS.items()):
+        monkeypatch.setitem(emails.BUILDERS, kind, erasing(build))
 
 
 def send_results():

@@ -100,4 +100,5 @@ def test_people_without_access_to_inquiries_cannot_export(client, content_editor
 
 def test_the_privacy_notice_says_how_to_ask_for_a_copy(client, db):
     page = client.get("/privacy/").content.decode()
-    assert "copy of everything we store about you" in page
+    assert "a copy of the details we hold about you" in page
+    assert "one file you can keep" in page

@@ -332,10 +332,10 @@ def three_studies(make_study, sle, make_condition):
         "/research/study-of-1/",
     ],
 )
-def test_the_pages_need_at_most_four_queries(
+def test_the_pages_need_at_most_three_queries(
     client, three_studies, url, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         response = client.get(url)
 
     assert response.status_code == 200
