@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Subquery, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.utils.translation import get_language
 
 
@@ -54,25 +54,18 @@ class Translation(LoadedContent):
 def in_language(queryset, language=None):
     """The rows, with the text of their translation into `language` (default: the active one).
 
-    `queryset` may be a list of rows. English stays as it is; another language costs one more
-    query, for its translations.
+    English stays a lazy queryset; another language costs one more query, for its translations.
     The translation replaces the text in memory only, so templates need not know about languages.
     """
     language = language or get_language()
     if language == settings.LANGUAGE_CODE:
         return queryset
-    # A list (as from Study.objects.with_findings()) gets its translations all the same.
-    is_list = isinstance(queryset, list)
-    if is_list and not queryset:
-        return queryset
-    model = type(queryset[0]) if is_list else queryset.model
-    translations = model.translations.rel.related_model.objects.filter(language=language)
-    current = Prefetch("translations", queryset=translations, to_attr="current_translations")
-    if is_list:
-        rows = queryset
-        prefetch_related_objects(rows, current)
-    else:
-        rows = list(queryset.prefetch_related(current))
+    translations = queryset.model.translations.rel.related_model.objects.filter(language=language)
+    rows = list(
+        queryset.prefetch_related(
+            Prefetch("translations", queryset=translations, to_attr="current_translations")
+        )
+    )
     for row in rows:
         for translation in row.current_translations:
             translation.apply(row)

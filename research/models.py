@@ -60,7 +60,8 @@ class StudyQuerySet(models.QuerySet):
             pk = row[0]
             if pk not in studies:
                 studies[pk] = Study.from_db(self.db, study_fields, row[: len(study_fields)])
-                for name, value in zip(extra, row[len(study_fields) :], strict=False):
+                values = row[len(study_fields) : len(study_fields) + len(extra)]
+                for name, value in zip(extra, values, strict=True):
                     setattr(studies[pk], name, value)
                 findings[pk] = []
             finding = row[len(study_fields) + len(extra) :]
