@@ -4,10 +4,12 @@ Without Chromium these tests are skipped with a reason, unless REQUIRE_BROWSER=1
 missing browser is a failure.
 """
 
+import io
 import os
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -38,3 +40,12 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def site(live_server, settings):
+    """The site with its shipped content; the form takes posts at once and without a limit."""
+    settings.INQUIRY_MIN_SECONDS = 0
+    settings.INQUIRY_RATE_LIMIT = None
+    call_command("load_content", stdout=io.StringIO())
+    return live_server.url

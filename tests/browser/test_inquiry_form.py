@@ -1,22 +1,12 @@
-import io
 import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.core.management import call_command
 
 from inquiries.models import Inquiry
 from tests.browser.test_public_pages import WCAG_22_AA
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def site(live_server, settings):
-    settings.INQUIRY_MIN_SECONDS = 0
-    settings.INQUIRY_RATE_LIMIT = None
-    call_command("load_content", stdout=io.StringIO())
-    return live_server.url
 
 
 def fill_valid_form(page):

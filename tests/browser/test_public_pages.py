@@ -1,8 +1,5 @@
-import io
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.core.management import call_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,12 +13,6 @@ WCAG_22_AA = {
     },
     "resultTypes": ["violations"],
 }
-
-
-@pytest.fixture
-def site(live_server):
-    call_command("load_content", stdout=io.StringIO())
-    return live_server.url
 
 
 @pytest.mark.parametrize("path", PAGES)

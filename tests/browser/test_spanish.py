@@ -1,11 +1,9 @@
 """The Spanish patient journey in Chromium, and axe-core on the Spanish pages (SPEC §12)."""
 
-import io
 import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.core.management import call_command
 
 from inquiries.models import Inquiry
 from tests.browser.test_public_pages import WCAG_22_AA
@@ -14,14 +12,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SLE = "/es/conditions/systemic-lupus-erythematosus/"
 STUDY = "/es/research/wang-2018-long-term-follow-up/"
-
-
-@pytest.fixture
-def site(live_server, settings):
-    settings.INQUIRY_MIN_SECONDS = 0
-    settings.INQUIRY_RATE_LIMIT = None
-    call_command("load_content", stdout=io.StringIO())
-    return live_server.url
 
 
 def assert_no_violations(page):
