@@ -226,3 +226,16 @@ def prepare_site(folder, **extra):
     env = production_env(folder, 8000, **extra)
     finished(manage(env, "load_content"))
     return env
+
+
+def empty_redis(url):
+    """A Redis database of the test's own, emptied before and after; skips when Redis is down."""
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.flushdb()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"Redis is not reachable at {url}")
+    yield client
+    client.flushdb()
+    client.close()

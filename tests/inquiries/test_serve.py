@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.serving import alive, inquiry_form, post_inquiry
+from tests.serving import alive, empty_redis, inquiry_form, post_inquiry
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -71,15 +71,7 @@ def test_serve_stops_the_web_server_when_the_worker_dies(serve):
 
 @pytest.fixture
 def redis_db():
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.flushdb()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    yield client
-    client.flushdb()
-    client.close()
+    yield from empty_redis(REDIS_URL)
 
 
 def test_rate_limit_holds_across_gunicorn_workers(serve, redis_db):

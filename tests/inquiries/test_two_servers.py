@@ -14,6 +14,7 @@ from django.conf import settings
 from tests.inquiries.conftest import SMTPServer
 from tests.serving import (
     Site,
+    empty_redis,
     finished,
     free_port,
     inquiry_form,
@@ -49,15 +50,7 @@ def shared_database():
 
 @pytest.fixture(scope="module")
 def shared_redis():
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.flushdb()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    yield client
-    client.flushdb()
-    client.close()
+    yield from empty_redis(REDIS_URL)
 
 
 @pytest.fixture(scope="module")
