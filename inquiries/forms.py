@@ -113,7 +113,7 @@ class InquiryForm(forms.Form):
         label=_("Leave this field empty"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
-    # Signed: when the form was served, and where from (see inquiries.token).
+    # Signed: when the form was served, and where from (see inquiries.form_token).
     form_token = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, conditions=None, **kwargs):

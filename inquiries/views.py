@@ -10,7 +10,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
 from clinic.pagecache import cached_page, not_kept, per_visit
-from inquiries import ratelimit, token
+from inquiries import form_token, ratelimit
 from inquiries.forms import InquiryForm
 from inquiries.models import Inquiry
 from inquiries.tasks import queue_deliveries
@@ -42,9 +42,9 @@ def spam_reason(form, token_data):
         return "honeypot"
     if token_data is None:
         return "missing or forged form token"
-    if token.age_seconds(token_data) < settings.INQUIRY_MIN_SECONDS:
+    if form_token.age_seconds(token_data) < settings.INQUIRY_MIN_SECONDS:
         return "sent too fast"
-    if token.expired(token_data):
+    if form_token.expired(token_data):
         return "form token expired"
     return ""
 
@@ -107,7 +107,7 @@ def create(request):
         form = InquiryForm(
             initial={
                 "condition": chosen,
-                "form_token": per_visit(request, "form_token", token.make),
+                "form_token": per_visit(request, "form_token", form_token.make),
             }
         )
         response = render(request, "inquiries/inquiry_form.html", {"form": form})
@@ -123,7 +123,7 @@ def create(request):
     form = InquiryForm(request.POST)
     if not form.is_valid():
         return _form_page(request, form, request.POST.get("form_token", ""))
-    token_data = token.read(form.cleaned_data["form_token"])
+    token_data = form_token.read(form.cleaned_data["form_token"])
     try:
         inquiry = save_inquiry(form, request, token_data)
     except IntegrityError:
@@ -135,8 +135,8 @@ def create(request):
     return _thanks(request, inquiry)
 
 
-def _form_page(request, form, form_token):
-    form.initial["form_token"] = form_token
+def _form_page(request, form, signed_token):
+    form.initial["form_token"] = signed_token
     return render(request, "inquiries/inquiry_form.html", {"form": form})
 
 
