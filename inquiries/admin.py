@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 
 from inquiries import admin_replies, export, tasks
 from inquiries.access_admin import ReferenceFilter, RefusesNulInQuery
-from inquiries.models import EmailDelivery, Inquiry, InquiryAccess, InquiryNote
+from inquiries.models import NOTIFICATIONS, EmailDelivery, Inquiry, InquiryAccess, InquiryNote
 
 SUBMITTED_FIELDS = [
     "reference", "created_at", "name", "email", "phone", "country", "condition", "message",
@@ -39,7 +39,7 @@ class NotificationStateFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         State = EmailDelivery.State
         failed = Q(deliveries__state=State.FAILED)
-        unsent = Q(deliveries__state__in=[State.PENDING, State.SENDING])
+        unsent = Q(deliveries__state__in=EmailDelivery.UNSENT)
         cancelled = Q(deliveries__state=State.CANCELLED)
         match self.value():
             case "failed":
@@ -68,7 +68,7 @@ def notification_state(inquiry):
         return "none"
     if failed := [d for d in deliveries if d.state == State.FAILED]:
         return f"failed after {failed[0].attempts} attempt(s): {failed[0].last_error}"
-    if unsent := [d for d in deliveries if d.state in (State.PENDING, State.SENDING)]:
+    if unsent := [d for d in deliveries if d.state in EmailDelivery.UNSENT]:
         attempts = max(d.attempts for d in unsent)
         return f"pending (attempt {attempts} failed, retrying)" if attempts else "pending"
     states = []
@@ -313,7 +313,7 @@ class InquiryAdmin(RefusesNulInQuery, admin.ModelAdmin):
         deliveries = EmailDelivery.objects.filter(inquiry__in=queryset, inquiry__erased_at=None)
         if resend_sent:
             # A reply the patient already has is never sent again in bulk.
-            deliveries = deliveries.filter(kind__in=tasks.NOTIFICATIONS)
+            deliveries = deliveries.filter(kind__in=NOTIFICATIONS)
         queued = sum(tasks.requeue(d, resend_sent=resend_sent) for d in deliveries)
         self.message_user(request, f"{queued} email(s) queued to be sent again.", messages.SUCCESS)
 

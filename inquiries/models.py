@@ -5,11 +5,12 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from conditions.models import Condition
+from inquiries import form_token
 
 # Defined beside these models, and part of them: Django finds them through this module.
 from inquiries.answering import (  # noqa: F401
@@ -33,6 +34,68 @@ def new_reference():
 def language_choices():
     # A callable, so that a new language in settings.LANGUAGES needs no migration.
     return settings.LANGUAGES
+
+
+def spam_reason(form_data, token_data):
+    """Why a valid form post is spam, or "": the honeypot field, or the signed token's times."""
+    if form_data["website"]:
+        return "honeypot"
+    if token_data is None:
+        return "missing or forged form token"
+    if form_token.age_seconds(token_data) < settings.INQUIRY_MIN_SECONDS:
+        return "sent too fast"
+    if form_token.expired(token_data):
+        return "form token expired"
+    return ""
+
+
+# What a post copies into the inquiry: the patient's fields, and where the form token says the
+# visitor came from.
+FORM_FIELDS = ["name", "email", "phone", "country", "message", "contact_preference"]
+TOKEN_FIELDS = {
+    "source_page": "p", "referrer": "r", "utm_source": "utm_source", "utm_medium": "utm_medium",
+    "utm_campaign": "utm_campaign", "form_nonce": "n",
+}  # fmt: skip
+
+
+class InquiryManager(models.Manager):
+    def receive(self, form_data, token_data, *, condition, ip_hash):
+        """Save a valid form post as an inquiry (new, or spam) and queue its emails with it.
+
+        `form_data` is the form's cleaned data, `token_data` its signed token's (None when missing
+        or forged). A second post of the same form (a reload, a double click: the token's nonce
+        is taken) returns the first inquiry instead; left to the unique constraint, so a first
+        post needs no lookup.
+        """
+        # The tasks module sends what these models describe, so it is imported when needed.
+        from inquiries.tasks import queue_deliveries
+
+        reason = spam_reason(form_data, token_data)
+        language = translation.get_language()
+        inquiry = self.model(
+            **{name: form_data[name] for name in FORM_FIELDS},
+            **{name: (token_data or {}).get(key, "") for name, key in TOKEN_FIELDS.items()},
+            condition=condition,
+            consent_at=timezone.now(),
+            language=language,
+            # Each language's consent sentence is its own text: the version names the one shown.
+            consent_version=f"{settings.INQUIRY_CONSENT_VERSION}-{language}",
+            ip_hash=ip_hash,
+            status=Inquiry.Status.SPAM if reason else Inquiry.Status.NEW,
+            spam_reason=reason,
+        )
+        try:
+            # The inquiry and its queued emails commit together or not at all.
+            with transaction.atomic():
+                inquiry.save()
+                if not reason:
+                    queue_deliveries(inquiry)
+        except IntegrityError:
+            earlier = inquiry.form_nonce and self.filter(form_nonce=inquiry.form_nonce).first()
+            if not earlier:
+                raise
+            return earlier
+        return inquiry
 
 
 class Inquiry(models.Model):
@@ -99,6 +162,8 @@ class Inquiry(models.Model):
     )
     erased_at = models.DateTimeField("personal data erased", null=True, blank=True, editable=False)
     erased_by = models.CharField(max_length=150, blank=True, editable=False)
+
+    objects = InquiryManager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -208,10 +273,6 @@ class Inquiry(models.Model):
     def condition_name(self):
         return self.condition.name if self.condition else "Other / not sure"
 
-    @property
-    def is_spam(self):
-        return self.status == self.Status.SPAM
-
 
 def actor_name(actor):
     """The name to keep for whoever acted: a user's username, or a system job's name."""
@@ -306,18 +367,25 @@ class InquiryAccess(models.Model):
         return f"{self.username} {self.get_action_display().lower()} {self.inquiry.reference}"
 
 
+class EmailKind(models.TextChoices):
+    STAFF = "staff", "Staff notification"
+    ACKNOWLEDGEMENT = "acknowledgement", "Patient acknowledgement"
+    REPLY = "reply", "Reply to patient"
+    REMINDER = "reminder", "Coordinators' reminder digest"
+
+
+# Sent once for every inquiry as it arrives; replies are queued by the coordinator who writes them.
+NOTIFICATIONS = [EmailKind.STAFF, EmailKind.ACKNOWLEDGEMENT]
+
+
 class EmailDelivery(models.Model):
     """One email about an inquiry: its state, attempts and last error.
 
     The row is the source of truth for sending, so that a task run twice, or a worker that dies
-    and restarts, never sends the same email twice.
+    and restarts, never sends the same email twice (the states are explained in inquiries/tasks.py).
     """
 
-    class Kind(models.TextChoices):
-        STAFF = "staff", "Staff notification"
-        ACKNOWLEDGEMENT = "acknowledgement", "Patient acknowledgement"
-        REPLY = "reply", "Reply to patient"
-        REMINDER = "reminder", "Coordinators' reminder digest"
+    Kind = EmailKind
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -325,6 +393,9 @@ class EmailDelivery(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled: personal data erased"
+
+    # Still to go out: waiting for its turn or a retry, or on its way.
+    UNSENT = [State.PENDING, State.SENDING]
 
     # Empty only for the coordinators' daily digest, which is about many inquiries.
     inquiry = models.ForeignKey(
@@ -348,7 +419,7 @@ class EmailDelivery(models.Model):
             # An inquiry has one of each notification, but any number of replies.
             models.UniqueConstraint(
                 fields=["inquiry", "kind"],
-                condition=Q(kind__in=["staff", "acknowledgement"]),
+                condition=Q(kind__in=NOTIFICATIONS),
                 name="one_delivery_per_kind",
             )
         ]
