@@ -1,24 +1,16 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from clinic.markdown import render_markdown
-from clinic.models import LoadedContent, Translation
+from clinic.models import LoadedContent, Translation, save_derived_fields
 
 
 class ConditionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
-
-    def names_in_language(self, language):
-        """Each row with `shown_name`: its name in `language` where translated (same query)."""
-        translated = ConditionTranslation.objects.filter(
-            condition=models.OuterRef("pk"), language=language
-        ).values("name")[:1]
-        return self.annotate(shown_name=Coalesce(models.Subquery(translated), "name"))
 
 
 class Condition(LoadedContent):
@@ -63,9 +55,7 @@ class Condition(LoadedContent):
         rendered = render_markdown(self.body)
         self.body_html = rendered.html
         self.toc_html = rendered.toc_html
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "body" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "body_html", "toc_html"}
+        save_derived_fields(kwargs, "body", ["body_html", "toc_html"])
         super().save(*args, **kwargs)
 
     @property

@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
+from clinic.models import save_derived_fields
 from conditions.models import Condition
 from inquiries import form_token
 
@@ -182,9 +183,7 @@ class Inquiry(models.Model):
 
     def save(self, *args, **kwargs):
         self.phone_digits = "".join(char for char in self.phone if char.isdigit())
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "phone" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "phone_digits"}
+        save_derived_fields(kwargs, "phone", ["phone_digits"])
         if self._state.adding and self.status == self.Status.NEW and self.assigned_to_id is None:
             self.assigned_to_id = RoutingRule.objects.assignee_for(self)
         if self.reference:

@@ -9,7 +9,7 @@ from django.db.models import F
 from django.urls import reverse
 
 from clinic.markdown import render_markdown
-from clinic.models import LoadedContent, Translation, with_translation
+from clinic.models import LoadedContent, Translation, save_derived_fields, with_translation
 from clinic.models import translation_of as apply_translation
 from conditions.models import Condition
 
@@ -32,12 +32,16 @@ COUNT = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
 
+# Lists and the admin show studies by year, then by date within a year (undated last).
+NEWEST_FIRST = ["-year", F("published_on").desc(nulls_last=True), "title"]
+
+
 class StudyQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
 
     def newest_first(self):
-        return self.order_by("-year", F("published_on").desc(nulls_last=True), "title")
+        return self.order_by(*NEWEST_FIRST)
 
     def with_translation(self, language):
         """Each study with its translation into `language` and the languages it exists in, for
@@ -124,7 +128,7 @@ class Study(LoadedContent):
     translation = None
 
     class Meta:
-        ordering = ["-year", F("published_on").desc(nulls_last=True), "title"]
+        ordering = NEWEST_FIRST
         verbose_name_plural = "studies"
 
     def __str__(self):
@@ -136,9 +140,7 @@ class Study(LoadedContent):
     def save(self, *args, **kwargs):
         # The summary sits under the page's own "In plain words" heading.
         self.summary_html = render_markdown(self.summary, top_heading=3).html
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "summary" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "summary_html"}
+        save_derived_fields(kwargs, "summary", ["summary_html"])
         super().save(*args, **kwargs)
 
     @property
