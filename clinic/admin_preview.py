@@ -47,7 +47,7 @@ class OutdatedTranslationFilter(admin.SimpleListFilter):
     parameter_name = "outdated"
 
     def __init__(self, request, params, model, model_admin):
-        self.original = model_admin.original
+        self.original = model.original_field
         super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
@@ -78,9 +78,10 @@ class PreviewAdmin(admin.ModelAdmin):
     readonly_fields = ["preview", "reading_level", "updated_at"]
     preview = preview_field("Preview of the saved text")
 
+    rendered_field = None  # the field with the HTML saved from the Markdown being edited
+
     def rendered(self, obj):
-        """The HTML saved from the Markdown being edited."""
-        raise NotImplementedError
+        return getattr(obj, self.rendered_field)
 
     def text_language(self, obj):
         return "en"
@@ -93,12 +94,11 @@ class PreviewAdmin(admin.ModelAdmin):
 class TranslationAdmin(PreviewAdmin):
     """What conditions and studies share: dates, the outdated flag, preview and reading level."""
 
-    original = None  # the translation's field naming its original
     list_filter = ["language", OutdatedTranslationFilter]
     readonly_fields = ["preview", "reading_level", "original_review", "updated_at"]
 
     def get_list_select_related(self, request):
-        return [self.original]
+        return [self.model.original_field]
 
     @admin.display(description="Original changed since", boolean=True)
     def outdated(self, translation):

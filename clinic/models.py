@@ -47,12 +47,21 @@ class Translation(LoadedContent):
         "original means the translation needs checking.",
     )
 
+    original_field = None  # the ForeignKey to the English original, e.g. "condition"
+
     class Meta:
         abstract = True
 
+    def __str__(self):
+        return f"{self.original} ({self.language})"
+
+    @property
+    def original(self):
+        return getattr(self, self.original_field)
+
     @property
     def original_review(self):
-        raise NotImplementedError
+        return self.original.last_reviewed
 
     @property
     def outdated(self):

@@ -17,6 +17,9 @@ class ConditionAdmin(admin_preview.PreviewAdmin):
         ("Body", {"fields": ["body", "reading_level", "preview", "updated_at"]}),
     ]
 
+    preview = admin_preview.preview_field("Preview of the saved page")
+    rendered_field = "body_html"
+
     @admin.display(description="Next review due", ordering="next_review_due")
     def review_due(self, condition):
         if condition.review_overdue:
@@ -25,11 +28,6 @@ class ConditionAdmin(admin_preview.PreviewAdmin):
             )
         return condition.next_review_due
 
-    preview = admin_preview.preview_field("Preview of the saved page")
-
-    def rendered(self, condition):
-        return condition.body_html
-
 
 @admin.register(ConditionTranslation)
 class ConditionTranslationAdmin(admin_preview.TranslationAdmin):
@@ -37,12 +35,9 @@ class ConditionTranslationAdmin(admin_preview.TranslationAdmin):
         "condition", "language", "name", "translated_on", "original_reviewed", "original_review",
         "outdated",
     ]  # fmt: skip
-    original = "condition"
     fieldsets = [
         (None, {"fields": ["condition", "language", "name", "summary"]}),
         ("Translated from", {"fields": ["translated_on", "original_reviewed", "original_review"]}),
         ("Body", {"fields": ["body", "reading_level", "preview", "updated_at"]}),
     ]
-
-    def rendered(self, translation):
-        return translation.body_html
+    rendered_field = "body_html"

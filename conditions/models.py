@@ -8,6 +8,13 @@ from clinic.markdown import render_markdown
 from clinic.models import LoadedContent, Translation, save_derived_fields
 
 
+def render_body(page, save_kwargs):
+    """Render a condition's (or its translation's) Markdown body into its HTML, before saving."""
+    rendered = render_markdown(page.body)
+    page.body_html, page.toc_html = rendered.html, rendered.toc_html
+    save_derived_fields(save_kwargs, "body", ["body_html", "toc_html"])
+
+
 class ConditionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
@@ -52,10 +59,7 @@ class Condition(LoadedContent):
             )
 
     def save(self, *args, **kwargs):
-        rendered = render_markdown(self.body)
-        self.body_html = rendered.html
-        self.toc_html = rendered.toc_html
-        save_derived_fields(kwargs, "body", ["body_html", "toc_html"])
+        render_body(self, kwargs)
         super().save(*args, **kwargs)
 
     @property
@@ -87,6 +91,7 @@ class ConditionTranslation(Translation):
     """A condition page's name, summary and body in another language."""
 
     condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="translations")
+    original_field = "condition"
     name = models.CharField(max_length=120)
     summary = models.CharField(max_length=300)
     body = models.TextField("body (Markdown)")
@@ -101,17 +106,9 @@ class ConditionTranslation(Translation):
             )
         ]
 
-    def __str__(self):
-        return f"{self.condition} ({self.language})"
-
     def save(self, *args, **kwargs):
-        rendered = render_markdown(self.body)
-        self.body_html, self.toc_html = rendered.html, rendered.toc_html
+        render_body(self, kwargs)
         super().save(*args, **kwargs)
-
-    @property
-    def original_review(self):
-        return self.condition.last_reviewed
 
     def apply(self, condition):
         """The condition as this language's visitors read it (in memory only)."""

@@ -1,8 +1,7 @@
 import secrets
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, connections, models, router, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -14,6 +13,7 @@ from conditions.models import Condition
 from inquiries import form_token
 
 # Defined beside these models, and part of them: Django finds them through this module.
+from inquiries.access_log import InquiryAccess, actor_name
 from inquiries.answering import (  # noqa: F401
     ReminderDigest,
     Reply,
@@ -21,6 +21,7 @@ from inquiries.answering import (  # noqa: F401
     RoutingRule,
     one_line,
 )
+from inquiries.ratelimit import PostCounter  # noqa: F401
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a reference read out over the phone cannot be misheard.
 REFERENCE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
@@ -273,12 +274,6 @@ class Inquiry(models.Model):
         return self.condition.name if self.condition else "Other / not sure"
 
 
-def actor_name(actor):
-    """The name to keep for whoever acted: a user's username, or a system job's name."""
-    get_username = getattr(actor, "get_username", None)
-    return (get_username() if get_username else str(actor))[:150]
-
-
 # Everything a patient typed, or that could lead back to them.
 PERSONAL_FIELDS = [
     "name", "email", "phone", "phone_digits", "country", "message", "referrer", "utm_source",
@@ -316,54 +311,6 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.inquiry.reference}: {self.from_status} → {self.to_status}"
-
-
-class InquiryAccessManager(models.Manager):
-    def record(self, by, action, inquiries):
-        """Log that `by` (a user, or a system job's name) did `action` to each of `inquiries`.
-
-        One row per inquiry, so "who saw this patient's data" is one indexed query. The username
-        is copied, so the answer survives the user's deletion; nothing else about the request
-        (search words, filters) is kept.
-        """
-        user = by if isinstance(by, AbstractBaseUser) else None
-        username, now = actor_name(by), timezone.now()
-        return self.bulk_create(
-            self.model(inquiry=inquiry, user=user, username=username, action=action, at=now)
-            for inquiry in inquiries
-        )
-
-
-class InquiryAccess(models.Model):
-    """Who saw, exported or erased which inquiry, and when: for superusers to audit.
-
-    Written only through `InquiryAccess.objects.record()`.
-    """
-
-    class Action(models.TextChoices):
-        LISTED = "listed", "Listed"
-        VIEWED = "viewed", "Viewed"
-        EXPORTED = "exported", "Exported"
-        ERASED = "erased", "Erased personal data"
-
-    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="accesses")
-    # Kept for the link to the account; the name below is what the audit relies on.
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    username = models.CharField("user", max_length=150, db_index=True)
-    action = models.CharField(max_length=10, choices=Action.choices, default=Action.VIEWED)
-    at = models.DateTimeField("when", default=timezone.now, db_index=True)
-
-    objects = InquiryAccessManager()
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        verbose_name = "inquiry access"
-        verbose_name_plural = "inquiry access log"
-
-    def __str__(self):
-        return f"{self.username} {self.get_action_display().lower()} {self.inquiry.reference}"
 
 
 class EmailKind(models.TextChoices):
@@ -426,46 +373,3 @@ class EmailDelivery(models.Model):
     def __str__(self):
         about = self.inquiry.reference if self.inquiry_id else "coordinators"
         return f"{self.get_kind_display()} for {about}: {self.get_state_display()}"
-
-
-class PostCounterQuerySet(models.QuerySet):
-    def hit(self, key, window, now):
-        """Count one post for `key` and return the posts in its window, `now` included.
-
-        One INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLite alike): the database adds one to
-        the row it holds, so posts from many processes at once are all counted, which a cache's
-        read-then-write increment is not. The window opens with the first post and restarts with
-        the first post after it ended.
-        """
-        connection = connections[router.db_for_write(self.model)]
-        table, key_column, hits, ends = (
-            connection.ops.quote_name(name)
-            for name in (self.model._meta.db_table, "key", "hits", "window_ends")
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} AS c ({key_column}, {hits}, {ends}) VALUES (%s, 1, %s) "
-                f"ON CONFLICT ({key_column}) DO UPDATE SET "
-                f"{hits} = CASE WHEN c.{ends} <= %s THEN 1 ELSE c.{hits} + 1 END, "
-                f"{ends} = CASE WHEN c.{ends} <= %s THEN excluded.{ends} ELSE c.{ends} END "
-                f"RETURNING {hits}",
-                [key, now + window, now, now],
-            )
-            (count,) = cursor.fetchone()
-        if count == 1:
-            # A window opened: a good moment to forget the windows that have ended.
-            self.filter(window_ends__lte=now).delete()
-        return count
-
-
-class PostCounter(models.Model):
-    """Form posts per client (a salted hash) in the current window, when no Redis is configured."""
-
-    key = models.CharField(max_length=100, primary_key=True)
-    hits = models.PositiveIntegerField()
-    window_ends = models.FloatField("window ends (Unix time)", db_index=True)
-
-    objects = PostCounterQuerySet.as_manager()
-
-    def __str__(self):
-        return f"{self.hits} post(s) until {self.window_ends:.0f}"

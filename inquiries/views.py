@@ -33,14 +33,6 @@ def unexpected_fields(request):
     return None
 
 
-def _thanks(request, inquiry):
-    request.session[SESSION_KEY] = inquiry.reference
-    # 303: the browser fetches the thank-you page with GET, so a reload never posts again.
-    response = HttpResponseRedirect(reverse("inquiries:thanks"))
-    response.status_code = 303
-    return response
-
-
 @sensitive_post_parameters()
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -66,19 +58,19 @@ def create(request):
 
     form = InquiryForm(request.POST)
     if not form.is_valid():
-        return _form_page(request, form, request.POST.get("form_token", ""))
+        # Bound to the post, the page keeps the token it was first served with.
+        return render(request, "inquiries/inquiry_form.html", {"form": form})
     inquiry = Inquiry.objects.receive(
         form.cleaned_data,
         form_token.read(form.cleaned_data["form_token"]),
         condition=form.condition_object,
         ip_hash=ratelimit.ip_hash(request),
     )
-    return _thanks(request, inquiry)
-
-
-def _form_page(request, form, signed_token):
-    form.initial["form_token"] = signed_token
-    return render(request, "inquiries/inquiry_form.html", {"form": form})
+    request.session[SESSION_KEY] = inquiry.reference
+    # 303: the browser fetches the thank-you page with GET, so a reload never posts again.
+    response = HttpResponseRedirect(reverse("inquiries:thanks"))
+    response.status_code = 303
+    return response
 
 
 @never_cache

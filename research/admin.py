@@ -46,9 +46,7 @@ class StudyAdmin(admin_preview.PreviewAdmin):
     ]
 
     preview = admin_preview.preview_field("Preview of the saved summary")
-
-    def rendered(self, study):
-        return study.summary_html
+    rendered_field = "summary_html"
 
 
 @admin.register(StudyTranslation)
@@ -56,7 +54,6 @@ class StudyTranslationAdmin(admin_preview.TranslationAdmin):
     list_display = [
         "study", "language", "translated_on", "original_reviewed", "original_review", "outdated",
     ]  # fmt: skip
-    original = "study"
     fieldsets = [
         (None, {"fields": ["study", "language", "design", "finding_labels"]}),
         ("Translated from", {"fields": ["translated_on", "original_reviewed", "original_review"]}),
@@ -65,6 +62,4 @@ class StudyTranslationAdmin(admin_preview.TranslationAdmin):
             {"fields": ["summary", "reading_level", "preview", "updated_at"]},
         ),
     ]
-
-    def rendered(self, translation):
-        return translation.summary_html
+    rendered_field = "summary_html"

@@ -36,6 +36,13 @@ PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 NEWEST_FIRST = ["-year", F("published_on").desc(nulls_last=True), "title"]
 
 
+def render_summary(study, save_kwargs):
+    """Render a study's (or its translation's) Markdown summary into its HTML, before saving."""
+    # The summary sits under the page's own "In plain words" heading.
+    study.summary_html = render_markdown(study.summary, top_heading=3).html
+    save_derived_fields(save_kwargs, "summary", ["summary_html"])
+
+
 class StudyQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
@@ -138,9 +145,7 @@ class Study(LoadedContent):
         return reverse("research:study-detail", kwargs={"slug": self.slug})
 
     def save(self, *args, **kwargs):
-        # The summary sits under the page's own "In plain words" heading.
-        self.summary_html = render_markdown(self.summary, top_heading=3).html
-        save_derived_fields(kwargs, "summary", ["summary_html"])
+        render_summary(self, kwargs)
         super().save(*args, **kwargs)
 
     @property
@@ -301,6 +306,7 @@ class StudyTranslation(Translation):
     """A study summary's plain-language text in another language; the citation stays English."""
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="translations")
+    original_field = "study"
     design = models.CharField(max_length=200)
     summary = models.TextField("plain-language summary (Markdown)")
     summary_html = models.TextField(editable=False, blank=True)
@@ -316,16 +322,9 @@ class StudyTranslation(Translation):
             )
         ]
 
-    def __str__(self):
-        return f"{self.study} ({self.language})"
-
     def save(self, *args, **kwargs):
-        self.summary_html = render_markdown(self.summary, top_heading=3).html
+        render_summary(self, kwargs)
         super().save(*args, **kwargs)
-
-    @property
-    def original_review(self):
-        return self.study.last_reviewed
 
     def apply(self, study):
         """The study and its findings as this language's visitors read them (in memory only)."""
