@@ -69,7 +69,7 @@ class InquiryManager(models.Manager):
         is taken) returns the first inquiry instead; left to the unique constraint, so a first
         post needs no lookup.
         """
-        # The tasks module sends what these models describe, so it is imported when needed.
+        # Imported here because inquiries.tasks imports these models.
         from inquiries.tasks import queue_deliveries
 
         reason = spam_reason(form_data, token_data)
@@ -83,7 +83,7 @@ class InquiryManager(models.Manager):
             # Each language's consent sentence is its own text: the version names the one shown.
             consent_version=f"{settings.INQUIRY_CONSENT_VERSION}-{language}",
             ip_hash=ip_hash,
-            status=Inquiry.Status.SPAM if reason else Inquiry.Status.NEW,
+            status=self.model.Status.SPAM if reason else self.model.Status.NEW,
             spam_reason=reason,
         )
         try:
