@@ -14,7 +14,7 @@ help:
 	@echo "make run    serve the site with debug on at http://127.0.0.1:$(PORT)/"
 	@echo "make serve  production-like: gunicorn and the task worker (DJANGO_SECRET_KEY required)"
 	@echo "make test   run the test suite (SQLite, or PostgreSQL with DATABASE_URL)"
-	@echo "make lint   ruff check and format check, translations complete and compiled"
+	@echo "make lint   ruff, the import layers (lint-imports), translations complete and compiled"
 	@echo "make bench  measure page speed (see bench/README.md)"
 	@echo "make lighthouse  Lighthouse scores of the main pages (see docs/lighthouse.md)"
 
@@ -57,6 +57,7 @@ test: $(VENV)/.installed-dev | var
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	@command -v msgfmt >/dev/null || { echo "Installing gettext for the translation check."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
 	$(PY) scripts/check-translations

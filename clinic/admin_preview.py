@@ -45,7 +45,10 @@ class OutdatedTranslationFilter(admin.SimpleListFilter):
 
     title = "original changed since"
     parameter_name = "outdated"
-    original = None  # the translation's field naming its original
+
+    def __init__(self, request, params, model, model_admin):
+        self.original = model.original_field
+        super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
         return [("yes", "Yes: check the translation"), ("no", "No")]
@@ -59,11 +62,43 @@ class OutdatedTranslationFilter(admin.SimpleListFilter):
         return queryset
 
 
-class TranslationAdmin(admin.ModelAdmin):
+def preview_field(description):
+    """An admin field showing the page's saved text as rendered (see PreviewAdmin.rendered)."""
+
+    @admin.display(description=description)
+    def field(model_admin, obj):
+        return preview(model_admin.rendered(obj))
+
+    return field
+
+
+class PreviewAdmin(admin.ModelAdmin):
+    """A page's saved text as rendered, and its reading level, beside the Markdown."""
+
+    readonly_fields = ["preview", "reading_level", "updated_at"]
+    preview = preview_field("Preview of the saved text")
+
+    rendered_field = None  # the field with the HTML saved from the Markdown being edited
+
+    def rendered(self, obj):
+        return getattr(obj, self.rendered_field)
+
+    def text_language(self, obj):
+        return "en"
+
+    @admin.display(description="Reading level")
+    def reading_level(self, obj):
+        return reading_level(self.rendered(obj), self.text_language(obj))
+
+
+class TranslationAdmin(PreviewAdmin):
     """What conditions and studies share: dates, the outdated flag, preview and reading level."""
 
-    list_filter = ["language"]
+    list_filter = ["language", OutdatedTranslationFilter]
     readonly_fields = ["preview", "reading_level", "original_review", "updated_at"]
+
+    def get_list_select_related(self, request):
+        return [self.model.original_field]
 
     @admin.display(description="Original changed since", boolean=True)
     def outdated(self, translation):
@@ -73,10 +108,5 @@ class TranslationAdmin(admin.ModelAdmin):
     def original_review(self, translation):
         return translation.original_review
 
-    @admin.display(description="Reading level")
-    def reading_level(self, translation):
-        return reading_level(self.rendered(translation), translation.language)
-
-    @admin.display(description="Preview of the saved text")
-    def preview(self, translation):
-        return preview(self.rendered(translation))
+    def text_language(self, translation):
+        return translation.language

@@ -36,7 +36,6 @@ STUDY_TRANSLATION_FIELDS = {"design", *TRANSLATION_DATES}
 
 class ContentError(Exception):
     def __init__(self, path, message, field=None):
-        self.path, self.field = path, field
         where = f"{path}: field '{field}'" if field else str(path)
         super().__init__(f"{where}: {message.rstrip('.')}.")
 

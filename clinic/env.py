@@ -8,8 +8,9 @@ import ipaddress
 import os
 import re
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import urlsplit
 
+import dj_database_url
 from django.core.checks.security.base import (
     SECRET_KEY_INSECURE_PREFIX,
     SECRET_KEY_MIN_LENGTH,
@@ -145,61 +146,98 @@ def env_rate(name, default):
     return count, period * UNIT_SECONDS[unit]
 
 
+POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
+
+
 def database_from_url(name, default_sqlite_path: Path):
-    """A DATABASES entry from a sqlite:/// or postgres:// URL in the variable `name`."""
-    url = env_str(name)
-    if url is None:
-        return sqlite_database(default_sqlite_path)
-    parts = urlsplit(url)
-    if parts.scheme == "sqlite":
-        if parts.netloc:
-            raise ImproperlyConfigured(
-                f"{name} must be sqlite:///relative/path or sqlite:////absolute/path."
-            )
-        # sqlite:///var/db.sqlite3 is relative, sqlite:////srv/db.sqlite3 absolute.
-        path = unquote(parts.path)[1:]
-        if not path:
-            raise ImproperlyConfigured(f"{name} must name a file, e.g. sqlite:///var/db.sqlite3.")
-        return sqlite_database(path)
-    if parts.scheme in {"postgres", "postgresql", "pgsql"}:
-        database = unquote(parts.path.lstrip("/"))
-        if not database:
-            raise ImproperlyConfigured(f"{name} must name a database, e.g. postgres://host/clinic.")
-        try:
-            port = parts.port
-        except ValueError:
-            raise ImproperlyConfigured(f"{name} has an invalid port.") from None
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": database,
-            "USER": unquote(parts.username or ""),
-            "PASSWORD": unquote(parts.password or ""),
-            "HOST": unquote(parts.hostname or ""),
-            "PORT": port or "",
-            "OPTIONS": dict(parse_qsl(parts.query)),
+    """A DATABASES entry from a sqlite:/// or postgres:// URL in the variable `name`.
+
+    dj-database-url reads the URL; this adds the checks it leaves out (only the two engines the
+    site is tested on, a file or database named) and the connection settings both engines share.
+    """
+    url = env_str(name, f"sqlite:///{default_sqlite_path}")
+    scheme = urlsplit(url).scheme
+    if scheme != "sqlite" and scheme not in POSTGRES_SCHEMES:
+        raise ImproperlyConfigured(
+            f"{name} must start with sqlite:/// or postgres://, not {scheme!r}."
+        )
+    try:
+        database = dj_database_url.parse(
+            url,
             # Persistent connections: a new authenticated connection per request costs over 90 %
-            # of the throughput of a simple page (bench/README.md).
-            "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 600, minimum=0),
-            "CONN_HEALTH_CHECKS": True,
-        }
-    raise ImproperlyConfigured(
-        f"{name} must start with sqlite:/// or postgres://, not {parts.scheme!r}."
-    )
-
-
-def sqlite_database(path):
-    return {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": str(path),
-        # The web server and the task worker write to the same file: WAL and immediate
-        # transactions avoid "database is locked".
-        "OPTIONS": {
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        },
-        # Opening the file and setting it up again for each request cost more than serving a
-        # kept page (SPEC §11).
-        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 600, minimum=0),
-        "CONN_HEALTH_CHECKS": True,
+            # of the throughput of a simple page (bench/README.md); reopening and setting up a
+            # SQLite file each time cost more than serving a kept page (SPEC §11).
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 600, minimum=0),
+            conn_health_checks=True,
+        )
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} has an invalid port or unquoted character.") from None
+    if scheme in POSTGRES_SCHEMES:
+        if not database["NAME"]:
+            raise ImproperlyConfigured(f"{name} must name a database, e.g. postgres://host/clinic.")
+        return database
+    # sqlite:///var/db.sqlite3 is relative, sqlite:////srv/db.sqlite3 absolute.
+    if database.get("HOST"):
+        raise ImproperlyConfigured(
+            f"{name} must be sqlite:///relative/path or sqlite:////absolute/path."
+        )
+    if database["NAME"] in {"", ":memory:"}:
+        raise ImproperlyConfigured(f"{name} must name a file, e.g. sqlite:///var/db.sqlite3.")
+    # The web server and the task worker write to the same file: WAL and immediate
+    # transactions avoid "database is locked".
+    database["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    return database
+
+
+def env_site_url(name, default):
+    """The site's public http(s) address, without a trailing slash; required without a default."""
+    url = env_str(name, default)
+    if url is None:
+        raise ImproperlyConfigured(
+            f"Set {name} to the site's public address, e.g. https://clinic.example."
+        )
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ImproperlyConfigured(f"{name} must be an http(s) address, not {url!r}.")
+    return url.rstrip("/")
+
+
+def cache_from_url(*names):
+    """The default cache: Redis at the first of the variables `names` that is set, else a table.
+
+    The table is shared by every server process, unlike per-process memory; it needs
+    `createcachetable`.
+    """
+    url = next(filter(None, map(env_str, names)), None)
+    if url is None:
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "clinic_cache",
+        }
+    if urlsplit(url).scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(f"{'/'.join(names)} must be a redis:// address.")
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+
+
+def env_mailer(debug):
+    """SMTP from the EMAIL_* variables (a local server by default); the console only in debug
+    without EMAIL_HOST, so a deployment never prints its emails silently."""
+    host = env_str("EMAIL_HOST", "" if debug else "localhost")
+    use_tls = env_bool("EMAIL_USE_TLS", False)
+    # Read even when unused, so that a bad value fails in debug as it would in production.
+    options = {
+        "host": host,
+        "port": env_int("EMAIL_PORT", 587 if use_tls else 25, minimum=1),
+        "username": env_str("EMAIL_HOST_USER", ""),
+        "password": env_str("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": use_tls,
+        # A stuck server must not hold a worker for long; the task retries later.
+        "timeout": 20,
+    }
+    if not host:
+        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    return {"BACKEND": "clinic.mail.SMTPBackend", "OPTIONS": options}

@@ -20,6 +20,14 @@ class LoadedContent(models.Model):
         abstract = True
 
 
+def save_derived_fields(kwargs, source, derived):
+    """Make a targeted save (`save(update_fields=…)`) of `source` also write the fields computed
+    from it in `save()`; `kwargs` are the save's, changed in place."""
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and source in update_fields:
+        kwargs["update_fields"] = {*update_fields, *derived}
+
+
 def translation_languages():
     # A callable, so that a new language in settings.LANGUAGES needs no migration.
     return [(code, name) for code, name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
@@ -39,12 +47,21 @@ class Translation(LoadedContent):
         "original means the translation needs checking.",
     )
 
+    original_field = None  # the ForeignKey to the English original, e.g. "condition"
+
     class Meta:
         abstract = True
 
+    def __str__(self):
+        return f"{self.original} ({self.language})"
+
+    @property
+    def original(self):
+        return getattr(self, self.original_field)
+
     @property
     def original_review(self):
-        raise NotImplementedError
+        return self.original.last_reviewed
 
     @property
     def outdated(self):

@@ -5,19 +5,21 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import xstatic.pkg.bootstrap
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from clinic.env import (
+    cache_from_url,
     database_from_url,
     env_bool,
     env_choice,
     env_emails,
     env_int,
     env_list,
+    env_mailer,
     env_networks,
     env_rate,
     env_secret_key,
+    env_site_url,
     env_str,
 )
 
@@ -25,21 +27,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
-if DEBUG:
-    SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-key-for-local-development-only")
-else:
-    # A weak key stops every production process at start-up, `make serve` first of all.
-    SECRET_KEY = env_secret_key("DJANGO_SECRET_KEY")
+# A weak key stops every production process at start-up, `make serve` first of all.
+SECRET_KEY = (
+    env_str("DJANGO_SECRET_KEY", "insecure-key-for-local-development-only")
+    if DEBUG
+    else env_secret_key("DJANGO_SECRET_KEY")
+)
 
-SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}" if DEBUG else None)
-if SITE_URL is None:
-    raise ImproperlyConfigured(
-        "Set SITE_URL to the site's public address, e.g. https://clinic.example."
-    )
+SITE_URL = env_site_url("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}" if DEBUG else None)
 _site = urlsplit(SITE_URL)
-if _site.scheme not in {"http", "https"} or not _site.hostname:
-    raise ImproperlyConfigured(f"SITE_URL must be an http(s) address, not {SITE_URL!r}.")
-SITE_URL = SITE_URL.rstrip("/")
 SITE_NAME = env_str("SITE_NAME", "Autoimmune Stem Cell Clinic")
 
 LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
@@ -110,24 +106,7 @@ TEMPLATES = [
 DATABASES = {"default": database_from_url("DATABASE_URL", BASE_DIR / "var" / "db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-_cache_url = env_str("CACHE_URL") or env_str("REDIS_URL")
-if _cache_url:
-    if urlsplit(_cache_url).scheme not in {"redis", "rediss", "unix"}:
-        raise ImproperlyConfigured("CACHE_URL/REDIS_URL must be a redis:// address.")
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": _cache_url,
-        }
-    }
-else:
-    # Shared by every server process, unlike per-process memory; needs `createcachetable`.
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "clinic_cache",
-        }
-    }
+CACHES = {"default": cache_from_url("CACHE_URL", "REDIS_URL")}
 
 # How long browsers and proxies may keep a public page (SPEC §11); an edit shows on the site
 # itself at once, through the content version in the cache above (clinic/pagecache.py).
@@ -192,22 +171,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Email: in debug, printed to the console unless EMAIL_HOST is set; otherwise always sent by
 # SMTP (to a local mail server by default), never silently printed.
-_email_host = env_str("EMAIL_HOST", "" if DEBUG else "localhost")
-_email_use_tls = env_bool("EMAIL_USE_TLS", False)
-_smtp_options = {
-    "host": _email_host,
-    "port": env_int("EMAIL_PORT", 587 if _email_use_tls else 25, minimum=1),
-    "username": env_str("EMAIL_HOST_USER", ""),
-    "password": env_str("EMAIL_HOST_PASSWORD", ""),
-    "use_tls": _email_use_tls,
-    # A stuck server must not hold a worker for long; the task retries later.
-    "timeout": 20,
-}
-if _email_host:
-    _mailer = {"BACKEND": "clinic.mail.SMTPBackend", "OPTIONS": _smtp_options}
-else:
-    _mailer = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
-MAILERS = {"default": _mailer}
+MAILERS = {"default": env_mailer(debug=DEBUG)}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Clinic <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -6,17 +6,19 @@ from conditions.models import Condition, ConditionTranslation
 
 
 @admin.register(Condition)
-class ConditionAdmin(admin.ModelAdmin):
+class ConditionAdmin(admin_preview.PreviewAdmin):
     list_display = ["name", "published", "last_reviewed", "review_due", "order"]
     list_filter = ["published"]
     search_fields = ["name", "summary"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["preview", "reading_level", "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "summary", "published", "order"]}),
         ("Medical review", {"fields": ["last_reviewed", "next_review_due", "reviewed_by"]}),
         ("Body", {"fields": ["body", "reading_level", "preview", "updated_at"]}),
     ]
+
+    preview = admin_preview.preview_field("Preview of the saved page")
+    rendered_field = "body_html"
 
     @admin.display(description="Next review due", ordering="next_review_due")
     def review_due(self, condition):
@@ -26,18 +28,6 @@ class ConditionAdmin(admin.ModelAdmin):
             )
         return condition.next_review_due
 
-    @admin.display(description="Preview of the saved page")
-    def preview(self, condition):
-        return admin_preview.preview(condition.body_html)
-
-    @admin.display(description="Reading level")
-    def reading_level(self, condition):
-        return admin_preview.reading_level(condition.body_html)
-
-
-class OutdatedConditionTranslation(admin_preview.OutdatedTranslationFilter):
-    original = "condition"
-
 
 @admin.register(ConditionTranslation)
 class ConditionTranslationAdmin(admin_preview.TranslationAdmin):
@@ -45,13 +35,9 @@ class ConditionTranslationAdmin(admin_preview.TranslationAdmin):
         "condition", "language", "name", "translated_on", "original_reviewed", "original_review",
         "outdated",
     ]  # fmt: skip
-    list_filter = ["language", OutdatedConditionTranslation]
-    list_select_related = ["condition"]
     fieldsets = [
         (None, {"fields": ["condition", "language", "name", "summary"]}),
         ("Translated from", {"fields": ["translated_on", "original_reviewed", "original_review"]}),
         ("Body", {"fields": ["body", "reading_level", "preview", "updated_at"]}),
     ]
-
-    def rendered(self, translation):
-        return translation.body_html
+    rendered_field = "body_html"

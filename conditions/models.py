@@ -1,24 +1,23 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from clinic.markdown import render_markdown
-from clinic.models import LoadedContent, Translation
+from clinic.models import LoadedContent, Translation, save_derived_fields
+
+
+def render_body(page, save_kwargs):
+    """Render a condition's (or its translation's) Markdown body into its HTML, before saving."""
+    rendered = render_markdown(page.body)
+    page.body_html, page.toc_html = rendered.html, rendered.toc_html
+    save_derived_fields(save_kwargs, "body", ["body_html", "toc_html"])
 
 
 class ConditionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
-
-    def names_in_language(self, language):
-        """Each row with `shown_name`: its name in `language` where translated (same query)."""
-        translated = ConditionTranslation.objects.filter(
-            condition=models.OuterRef("pk"), language=language
-        ).values("name")[:1]
-        return self.annotate(shown_name=Coalesce(models.Subquery(translated), "name"))
 
 
 class Condition(LoadedContent):
@@ -60,12 +59,7 @@ class Condition(LoadedContent):
             )
 
     def save(self, *args, **kwargs):
-        rendered = render_markdown(self.body)
-        self.body_html = rendered.html
-        self.toc_html = rendered.toc_html
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "body" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "body_html", "toc_html"}
+        render_body(self, kwargs)
         super().save(*args, **kwargs)
 
     @property
@@ -97,6 +91,7 @@ class ConditionTranslation(Translation):
     """A condition page's name, summary and body in another language."""
 
     condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="translations")
+    original_field = "condition"
     name = models.CharField(max_length=120)
     summary = models.CharField(max_length=300)
     body = models.TextField("body (Markdown)")
@@ -111,17 +106,9 @@ class ConditionTranslation(Translation):
             )
         ]
 
-    def __str__(self):
-        return f"{self.condition} ({self.language})"
-
     def save(self, *args, **kwargs):
-        rendered = render_markdown(self.body)
-        self.body_html, self.toc_html = rendered.html, rendered.toc_html
+        render_body(self, kwargs)
         super().save(*args, **kwargs)
-
-    @property
-    def original_review(self):
-        return self.condition.last_reviewed
 
     def apply(self, condition):
         """The condition as this language's visitors read it (in memory only)."""

@@ -8,13 +8,11 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
 
 from inquiries import admin_replies, export, tasks
 from inquiries.access_admin import ReferenceFilter, RefusesNulInQuery
-from inquiries.models import EmailDelivery, Inquiry, InquiryAccess, InquiryNote
+from inquiries.models import NOTIFICATIONS, EmailDelivery, Inquiry, InquiryAccess, InquiryNote
 
 SUBMITTED_FIELDS = [
     "reference", "created_at", "name", "email", "phone", "country", "condition", "message",
@@ -39,7 +37,7 @@ class NotificationStateFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         State = EmailDelivery.State
         failed = Q(deliveries__state=State.FAILED)
-        unsent = Q(deliveries__state__in=[State.PENDING, State.SENDING])
+        unsent = Q(deliveries__state__in=EmailDelivery.UNSENT)
         cancelled = Q(deliveries__state=State.CANCELLED)
         match self.value():
             case "failed":
@@ -68,7 +66,7 @@ def notification_state(inquiry):
         return "none"
     if failed := [d for d in deliveries if d.state == State.FAILED]:
         return f"failed after {failed[0].attempts} attempt(s): {failed[0].last_error}"
-    if unsent := [d for d in deliveries if d.state in (State.PENDING, State.SENDING)]:
+    if unsent := [d for d in deliveries if d.state in EmailDelivery.UNSENT]:
         attempts = max(d.attempts for d in unsent)
         return f"pending (attempt {attempts} failed, retrying)" if attempts else "pending"
     states = []
@@ -235,26 +233,7 @@ class InquiryAdmin(RefusesNulInQuery, admin.ModelAdmin):
     @admin.display(description="Status changes")
     def status_history(self, inquiry):
         changes = inquiry.status_changes.select_related("changed_by")
-        if not changes:
-            return "No changes yet."
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    timezone.localtime(c.changed_at).strftime("%d %b %Y %H:%M"),
-                    c.changed_by.get_username() if c.changed_by else "system",
-                    c.get_from_status_display(),
-                    c.get_to_status_display(),
-                )
-                for c in changes
-            ),
-        )
-        return format_html(
-            "<table><thead><tr><th>When</th><th>Who</th><th>From</th><th>To</th></tr></thead>"
-            "<tbody>{}</tbody></table>",
-            rows,
-        )
+        return render_to_string("admin/inquiries/inquiry/status_history.html", {"changes": changes})
 
     @admin.display(description="Latest events")
     def access_log(self, inquiry):
@@ -271,21 +250,9 @@ class InquiryAdmin(RefusesNulInQuery, admin.ModelAdmin):
 
     @admin.display(description="Earlier inquiries")
     def earlier_inquiries(self, inquiry):
-        others = inquiry.earlier_from_same_person()
-        if not others:
-            return "None."
-        return format_html_join(
-            mark_safe("<br>"),
-            '<a href="{}">{}</a> ({}, {})',
-            (
-                (
-                    reverse("admin:inquiries_inquiry_change", args=[o.pk]),
-                    o.reference,
-                    timezone.localtime(o.created_at).strftime("%d %b %Y"),
-                    o.get_status_display(),
-                )
-                for o in others[:20]
-            ),
+        others = inquiry.earlier_from_same_person()[:20]
+        return render_to_string(
+            "admin/inquiries/inquiry/earlier_inquiries.html", {"others": others}
         )
 
     def _change_status(self, request, queryset, status):
@@ -313,7 +280,7 @@ class InquiryAdmin(RefusesNulInQuery, admin.ModelAdmin):
         deliveries = EmailDelivery.objects.filter(inquiry__in=queryset, inquiry__erased_at=None)
         if resend_sent:
             # A reply the patient already has is never sent again in bulk.
-            deliveries = deliveries.filter(kind__in=tasks.NOTIFICATIONS)
+            deliveries = deliveries.filter(kind__in=NOTIFICATIONS)
         queued = sum(tasks.requeue(d, resend_sent=resend_sent) for d in deliveries)
         self.message_user(request, f"{queued} email(s) queued to be sent again.", messages.SUCCESS)
 

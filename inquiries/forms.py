@@ -18,6 +18,13 @@ SINGLE_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffd]")
 MULTI_LINE_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 PHONE_CHARACTERS = re.compile(r"^[0-9 +().\-]+$")
 CONSENT_VALUES = {"on", "true", "1", "yes"}
+# The message is a TextField, which has no length of its own: the limit is the form's.
+MESSAGE_MAX_LENGTH = 5000
+
+
+def max_length(name):
+    """The length the inquiry's column allows, so that the form never accepts more."""
+    return Inquiry._meta.get_field(name).max_length
 
 
 def _unreadable_or_control(value, pattern):
@@ -60,20 +67,20 @@ CHOICE_ERRORS = {"invalid_choice": _("Choose one of the options in the list.")}
 class InquiryForm(forms.Form):
     name = forms.CharField(
         label=_("Full name"),
-        max_length=120,
+        max_length=max_length("name"),
         validators=[single_line],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     email = forms.EmailField(
         label=_("Email"),
-        max_length=254,
+        max_length=max_length("email"),
         validators=[single_line],
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     phone = forms.CharField(
         label=_("Phone (optional)"),
         required=False,
-        max_length=40,
+        max_length=max_length("phone"),
         validators=[single_line, validate_phone],
         help_text=_("With the country code if you live outside the US, e.g. +44 20 7946 0000."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
@@ -81,7 +88,7 @@ class InquiryForm(forms.Form):
     country = forms.CharField(
         label=_("Country (optional)"),
         required=False,
-        max_length=80,
+        max_length=max_length("country"),
         validators=[single_line],
         widget=forms.TextInput(attrs={"autocomplete": "country-name"}),
     )
@@ -89,7 +96,7 @@ class InquiryForm(forms.Form):
     message = MessageField(
         label=_("Tell us about your situation"),
         min_length=10,
-        max_length=5000,
+        max_length=MESSAGE_MAX_LENGTH,
         validators=[multi_line],
         help_text=_(
             "For example your diagnosis, your current treatment and what you would like "
@@ -113,7 +120,7 @@ class InquiryForm(forms.Form):
         label=_("Leave this field empty"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
-    # Signed: when the form was served, and where from (see inquiries.token).
+    # Signed: when the form was served, and where from (see inquiries.form_token).
     form_token = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, conditions=None, **kwargs):

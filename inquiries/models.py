@@ -1,17 +1,19 @@
 import secrets
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, connections, models, router, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
+from clinic.models import save_derived_fields
 from conditions.models import Condition
+from inquiries import form_token
 
 # Defined beside these models, and part of them: Django finds them through this module.
+from inquiries.access_log import InquiryAccess, actor_name
 from inquiries.answering import (  # noqa: F401
     ReminderDigest,
     Reply,
@@ -19,6 +21,7 @@ from inquiries.answering import (  # noqa: F401
     RoutingRule,
     one_line,
 )
+from inquiries.ratelimit import PostCounter  # noqa: F401
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a reference read out over the phone cannot be misheard.
 REFERENCE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
@@ -33,6 +36,68 @@ def new_reference():
 def language_choices():
     # A callable, so that a new language in settings.LANGUAGES needs no migration.
     return settings.LANGUAGES
+
+
+def spam_reason(form_data, token_data):
+    """Why a valid form post is spam, or "": the honeypot field, or the signed token's times."""
+    if form_data["website"]:
+        return "honeypot"
+    if token_data is None:
+        return "missing or forged form token"
+    if form_token.age_seconds(token_data) < settings.INQUIRY_MIN_SECONDS:
+        return "sent too fast"
+    if form_token.expired(token_data):
+        return "form token expired"
+    return ""
+
+
+# What a post copies into the inquiry: the patient's fields, and where the form token says the
+# visitor came from.
+FORM_FIELDS = ["name", "email", "phone", "country", "message", "contact_preference"]
+TOKEN_FIELDS = {
+    "source_page": "p", "referrer": "r", "utm_source": "utm_source", "utm_medium": "utm_medium",
+    "utm_campaign": "utm_campaign", "form_nonce": "n",
+}  # fmt: skip
+
+
+class InquiryManager(models.Manager):
+    def receive(self, form_data, token_data, *, condition, ip_hash):
+        """Save a valid form post as an inquiry (new, or spam) and queue its emails with it.
+
+        `form_data` is the form's cleaned data, `token_data` its signed token's (None when missing
+        or forged). A second post of the same form (a reload, a double click: the token's nonce
+        is taken) returns the first inquiry instead; left to the unique constraint, so a first
+        post needs no lookup.
+        """
+        # Imported here because inquiries.tasks imports these models.
+        from inquiries.tasks import queue_deliveries
+
+        reason = spam_reason(form_data, token_data)
+        language = translation.get_language()
+        inquiry = self.model(
+            **{name: form_data[name] for name in FORM_FIELDS},
+            **{name: (token_data or {}).get(key, "") for name, key in TOKEN_FIELDS.items()},
+            condition=condition,
+            consent_at=timezone.now(),
+            language=language,
+            # Each language's consent sentence is its own text: the version names the one shown.
+            consent_version=f"{settings.INQUIRY_CONSENT_VERSION}-{language}",
+            ip_hash=ip_hash,
+            status=self.model.Status.SPAM if reason else self.model.Status.NEW,
+            spam_reason=reason,
+        )
+        try:
+            # The inquiry and its queued emails commit together or not at all.
+            with transaction.atomic():
+                inquiry.save()
+                if not reason:
+                    queue_deliveries(inquiry)
+        except IntegrityError:
+            earlier = inquiry.form_nonce and self.filter(form_nonce=inquiry.form_nonce).first()
+            if not earlier:
+                raise
+            return earlier
+        return inquiry
 
 
 class Inquiry(models.Model):
@@ -100,6 +165,8 @@ class Inquiry(models.Model):
     erased_at = models.DateTimeField("personal data erased", null=True, blank=True, editable=False)
     erased_by = models.CharField(max_length=150, blank=True, editable=False)
 
+    objects = InquiryManager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "inquiries"
@@ -117,9 +184,7 @@ class Inquiry(models.Model):
 
     def save(self, *args, **kwargs):
         self.phone_digits = "".join(char for char in self.phone if char.isdigit())
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "phone" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "phone_digits"}
+        save_derived_fields(kwargs, "phone", ["phone_digits"])
         if self._state.adding and self.status == self.Status.NEW and self.assigned_to_id is None:
             self.assigned_to_id = RoutingRule.objects.assignee_for(self)
         if self.reference:
@@ -208,16 +273,6 @@ class Inquiry(models.Model):
     def condition_name(self):
         return self.condition.name if self.condition else "Other / not sure"
 
-    @property
-    def is_spam(self):
-        return self.status == self.Status.SPAM
-
-
-def actor_name(actor):
-    """The name to keep for whoever acted: a user's username, or a system job's name."""
-    get_username = getattr(actor, "get_username", None)
-    return (get_username() if get_username else str(actor))[:150]
-
 
 # Everything a patient typed, or that could lead back to them.
 PERSONAL_FIELDS = [
@@ -258,66 +313,25 @@ class StatusChange(models.Model):
         return f"{self.inquiry.reference}: {self.from_status} → {self.to_status}"
 
 
-class InquiryAccessManager(models.Manager):
-    def record(self, by, action, inquiries):
-        """Log that `by` (a user, or a system job's name) did `action` to each of `inquiries`.
-
-        One row per inquiry, so "who saw this patient's data" is one indexed query. The username
-        is copied, so the answer survives the user's deletion; nothing else about the request
-        (search words, filters) is kept.
-        """
-        user = by if isinstance(by, AbstractBaseUser) else None
-        username, now = actor_name(by), timezone.now()
-        return self.bulk_create(
-            self.model(inquiry=inquiry, user=user, username=username, action=action, at=now)
-            for inquiry in inquiries
-        )
+class EmailKind(models.TextChoices):
+    STAFF = "staff", "Staff notification"
+    ACKNOWLEDGEMENT = "acknowledgement", "Patient acknowledgement"
+    REPLY = "reply", "Reply to patient"
+    REMINDER = "reminder", "Coordinators' reminder digest"
 
 
-class InquiryAccess(models.Model):
-    """Who saw, exported or erased which inquiry, and when: for superusers to audit.
-
-    Written only through `InquiryAccess.objects.record()`.
-    """
-
-    class Action(models.TextChoices):
-        LISTED = "listed", "Listed"
-        VIEWED = "viewed", "Viewed"
-        EXPORTED = "exported", "Exported"
-        ERASED = "erased", "Erased personal data"
-
-    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="accesses")
-    # Kept for the link to the account; the name below is what the audit relies on.
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    username = models.CharField("user", max_length=150, db_index=True)
-    action = models.CharField(max_length=10, choices=Action.choices, default=Action.VIEWED)
-    at = models.DateTimeField("when", default=timezone.now, db_index=True)
-
-    objects = InquiryAccessManager()
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        verbose_name = "inquiry access"
-        verbose_name_plural = "inquiry access log"
-
-    def __str__(self):
-        return f"{self.username} {self.get_action_display().lower()} {self.inquiry.reference}"
+# Sent once for every inquiry as it arrives; replies are queued by the coordinator who writes them.
+NOTIFICATIONS = [EmailKind.STAFF, EmailKind.ACKNOWLEDGEMENT]
 
 
 class EmailDelivery(models.Model):
     """One email about an inquiry: its state, attempts and last error.
 
     The row is the source of truth for sending, so that a task run twice, or a worker that dies
-    and restarts, never sends the same email twice.
+    and restarts, never sends the same email twice (the states are explained in inquiries/tasks.py).
     """
 
-    class Kind(models.TextChoices):
-        STAFF = "staff", "Staff notification"
-        ACKNOWLEDGEMENT = "acknowledgement", "Patient acknowledgement"
-        REPLY = "reply", "Reply to patient"
-        REMINDER = "reminder", "Coordinators' reminder digest"
+    Kind = EmailKind
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -325,6 +339,9 @@ class EmailDelivery(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled: personal data erased"
+
+    # Still to go out: waiting for its turn or a retry, or on its way.
+    UNSENT = [State.PENDING, State.SENDING]
 
     # Empty only for the coordinators' daily digest, which is about many inquiries.
     inquiry = models.ForeignKey(
@@ -348,7 +365,7 @@ class EmailDelivery(models.Model):
             # An inquiry has one of each notification, but any number of replies.
             models.UniqueConstraint(
                 fields=["inquiry", "kind"],
-                condition=Q(kind__in=["staff", "acknowledgement"]),
+                condition=Q(kind__in=NOTIFICATIONS),
                 name="one_delivery_per_kind",
             )
         ]
@@ -356,46 +373,3 @@ class EmailDelivery(models.Model):
     def __str__(self):
         about = self.inquiry.reference if self.inquiry_id else "coordinators"
         return f"{self.get_kind_display()} for {about}: {self.get_state_display()}"
-
-
-class PostCounterQuerySet(models.QuerySet):
-    def hit(self, key, window, now):
-        """Count one post for `key` and return the posts in its window, `now` included.
-
-        One INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLite alike): the database adds one to
-        the row it holds, so posts from many processes at once are all counted, which a cache's
-        read-then-write increment is not. The window opens with the first post and restarts with
-        the first post after it ended.
-        """
-        connection = connections[router.db_for_write(self.model)]
-        table, key_column, hits, ends = (
-            connection.ops.quote_name(name)
-            for name in (self.model._meta.db_table, "key", "hits", "window_ends")
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} AS c ({key_column}, {hits}, {ends}) VALUES (%s, 1, %s) "
-                f"ON CONFLICT ({key_column}) DO UPDATE SET "
-                f"{hits} = CASE WHEN c.{ends} <= %s THEN 1 ELSE c.{hits} + 1 END, "
-                f"{ends} = CASE WHEN c.{ends} <= %s THEN excluded.{ends} ELSE c.{ends} END "
-                f"RETURNING {hits}",
-                [key, now + window, now, now],
-            )
-            (count,) = cursor.fetchone()
-        if count == 1:
-            # A window opened: a good moment to forget the windows that have ended.
-            self.filter(window_ends__lte=now).delete()
-        return count
-
-
-class PostCounter(models.Model):
-    """Form posts per client (a salted hash) in the current window, when no Redis is configured."""
-
-    key = models.CharField(max_length=100, primary_key=True)
-    hits = models.PositiveIntegerField()
-    window_ends = models.FloatField("window ends (Unix time)", db_index=True)
-
-    objects = PostCounterQuerySet.as_manager()
-
-    def __str__(self):
-        return f"{self.hits} post(s) until {self.window_ends:.0f}"

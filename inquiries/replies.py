@@ -40,7 +40,7 @@ def refusal(inquiry):
     """Why this inquiry cannot be replied to, or None."""
     if inquiry.is_erased:
         return "This inquiry's personal data was erased: there is no one to reply to."
-    if inquiry.is_spam:
+    if inquiry.status == inquiry.Status.SPAM:
         return "This inquiry is marked as spam: replies are never sent to spam."
     if not inquiry.email:
         return "This inquiry has no email address to reply to."

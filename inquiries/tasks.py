@@ -30,7 +30,7 @@ from django.tasks import default_task_backend, task
 from django.utils import timezone
 
 from inquiries import emails
-from inquiries.models import EmailDelivery, Reply
+from inquiries.models import NOTIFICATIONS, EmailDelivery, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +56,6 @@ UNCERTAIN = (
 EMAIL_ADDRESS = re.compile(r"[^\s<>()\[\]'\"@,;:]+@[^\s<>()\[\]'\",;:]+")
 
 State = EmailDelivery.State
-# Sent once for every inquiry as it arrives; replies are queued by the coordinator who writes them.
-NOTIFICATIONS = [EmailDelivery.Kind.STAFF, EmailDelivery.Kind.ACKNOWLEDGEMENT]
 
 
 @task

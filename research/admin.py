@@ -11,14 +11,13 @@ class KeyFindingInline(admin.TabularInline):
 
 
 @admin.register(Study)
-class StudyAdmin(admin.ModelAdmin):
+class StudyAdmin(admin_preview.PreviewAdmin):
     list_display = ["title", "year", "journal", "participants", "published"]
     list_filter = ["published", "conditions", "year"]
     search_fields = ["title", "authors", "doi", "pmid"]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["conditions"]
     inlines = [KeyFindingInline]
-    readonly_fields = ["preview", "reading_level", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "published", "conditions"]}),
         (
@@ -46,17 +45,8 @@ class StudyAdmin(admin.ModelAdmin):
         ),
     ]
 
-    @admin.display(description="Preview of the saved summary")
-    def preview(self, study):
-        return admin_preview.preview(study.summary_html)
-
-    @admin.display(description="Reading level")
-    def reading_level(self, study):
-        return admin_preview.reading_level(study.summary_html)
-
-
-class OutdatedStudyTranslation(admin_preview.OutdatedTranslationFilter):
-    original = "study"
+    preview = admin_preview.preview_field("Preview of the saved summary")
+    rendered_field = "summary_html"
 
 
 @admin.register(StudyTranslation)
@@ -64,8 +54,6 @@ class StudyTranslationAdmin(admin_preview.TranslationAdmin):
     list_display = [
         "study", "language", "translated_on", "original_reviewed", "original_review", "outdated",
     ]  # fmt: skip
-    list_filter = ["language", OutdatedStudyTranslation]
-    list_select_related = ["study"]
     fieldsets = [
         (None, {"fields": ["study", "language", "design", "finding_labels"]}),
         ("Translated from", {"fields": ["translated_on", "original_reviewed", "original_review"]}),
@@ -74,6 +62,4 @@ class StudyTranslationAdmin(admin_preview.TranslationAdmin):
             {"fields": ["summary", "reading_level", "preview", "updated_at"]},
         ),
     ]
-
-    def rendered(self, translation):
-        return translation.summary_html
+    rendered_field = "summary_html"

@@ -9,7 +9,7 @@ from django.db.models import F
 from django.urls import reverse
 
 from clinic.markdown import render_markdown
-from clinic.models import LoadedContent, Translation, with_translation
+from clinic.models import LoadedContent, Translation, save_derived_fields, with_translation
 from clinic.models import translation_of as apply_translation
 from conditions.models import Condition
 
@@ -32,12 +32,23 @@ COUNT = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
 
+# Lists and the admin show studies by year, then by date within a year (undated last).
+NEWEST_FIRST = ["-year", F("published_on").desc(nulls_last=True), "title"]
+
+
+def render_summary(study, save_kwargs):
+    """Render a study's (or its translation's) Markdown summary into its HTML, before saving."""
+    # The summary sits under the page's own "In plain words" heading.
+    study.summary_html = render_markdown(study.summary, top_heading=3).html
+    save_derived_fields(save_kwargs, "summary", ["summary_html"])
+
+
 class StudyQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
 
     def newest_first(self):
-        return self.order_by("-year", F("published_on").desc(nulls_last=True), "title")
+        return self.order_by(*NEWEST_FIRST)
 
     def with_translation(self, language):
         """Each study with its translation into `language` and the languages it exists in, for
@@ -124,7 +135,7 @@ class Study(LoadedContent):
     translation = None
 
     class Meta:
-        ordering = ["-year", F("published_on").desc(nulls_last=True), "title"]
+        ordering = NEWEST_FIRST
         verbose_name_plural = "studies"
 
     def __str__(self):
@@ -134,11 +145,7 @@ class Study(LoadedContent):
         return reverse("research:study-detail", kwargs={"slug": self.slug})
 
     def save(self, *args, **kwargs):
-        # The summary sits under the page's own "In plain words" heading.
-        self.summary_html = render_markdown(self.summary, top_heading=3).html
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "summary" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "summary_html"}
+        render_summary(self, kwargs)
         super().save(*args, **kwargs)
 
     @property
@@ -299,6 +306,7 @@ class StudyTranslation(Translation):
     """A study summary's plain-language text in another language; the citation stays English."""
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="translations")
+    original_field = "study"
     design = models.CharField(max_length=200)
     summary = models.TextField("plain-language summary (Markdown)")
     summary_html = models.TextField(editable=False, blank=True)
@@ -314,16 +322,9 @@ class StudyTranslation(Translation):
             )
         ]
 
-    def __str__(self):
-        return f"{self.study} ({self.language})"
-
     def save(self, *args, **kwargs):
-        self.summary_html = render_markdown(self.summary, top_heading=3).html
+        render_summary(self, kwargs)
         super().save(*args, **kwargs)
-
-    @property
-    def original_review(self):
-        return self.study.last_reviewed
 
     def apply(self, study):
         """The study and its findings as this language's visitors read them (in memory only)."""

@@ -1,7 +1,7 @@
 from django import template
 
 from clinic.pagecache import per_visit
-from inquiries import token
+from inquiries import form_token
 from inquiries.forms import InquiryForm
 
 register = template.Library()
@@ -17,7 +17,7 @@ def inquiry_form(context, condition=None, conditions=None):
     form = InquiryForm(
         initial={
             "condition": condition.slug if condition else "",
-            "form_token": per_visit(request, "form_token", token.make),
+            "form_token": per_visit(request, "form_token", form_token.make),
         },
         conditions=conditions,
     )

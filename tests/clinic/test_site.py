@@ -281,6 +281,13 @@ def test_the_health_check_says_ok_when_the_database_answers(client, db):
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
 
+def test_the_health_check_answers_head_requests(client, db):
+    response = client.head("/healthz")
+
+    assert response.status_code == 200
+    assert response.content == b""
+
+
 def test_the_health_check_answers_503_with_a_reason_when_the_database_is_down(
     client, db, monkeypatch
 ):

@@ -20,7 +20,7 @@ from django.tasks import task_backends
 from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
 
-from inquiries import token
+from inquiries import form_token
 from inquiries.models import Inquiry
 from inquiries.views import SESSION_KEY
 from tests import pages, serving
@@ -107,7 +107,7 @@ def clock(monkeypatch):
     def advance(seconds):
         now.value += seconds
 
-    monkeypatch.setattr(token, "time", SimpleNamespace(time=lambda: now.value))
+    monkeypatch.setattr(form_token, "time", SimpleNamespace(time=lambda: now.value))
     return SimpleNamespace(advance=advance, now=lambda: now.value)
 
 

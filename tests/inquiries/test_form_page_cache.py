@@ -4,7 +4,7 @@ CSRF token, the fill-time token) are put in on each request (SPEC §11, §8)."""
 import pytest
 from django.test import Client
 
-from inquiries import token
+from inquiries import form_token
 from inquiries.models import Inquiry
 
 FORM_PAGES = ["/inquire/", "/conditions/systemic-lupus-erythematosus/"]
@@ -45,7 +45,7 @@ def test_the_form_is_rendered_once_and_each_visit_gets_tokens_of_its_own(client,
     second_csrf, second_token = tokens(parse(second))
     assert first_csrf != second_csrf
     assert first_token != second_token
-    assert token.read(second_token)["p"] == url
+    assert form_token.read(second_token)["p"] == url
     assert "slot-" not in second.content.decode()
     assert second.cookies["csrftoken"].value
 
@@ -59,7 +59,7 @@ def test_the_fill_time_token_records_this_visits_campaign_and_referrer(client, s
     )
 
     assert rendered(response) == []
-    data = token.read(tokens(parse(response))[1])
+    data = form_token.read(tokens(parse(response))[1])
     assert data["utm_source"] == "search"
     assert data["utm_campaign"] == "spring"
     assert data["r"] == "https://www.example.org/lupus"

@@ -11,7 +11,7 @@ from django.core.cache import cache, caches
 from django.core.cache.backends import db as cache_db
 from django.test import Client, RequestFactory
 
-from inquiries import ratelimit, token
+from inquiries import form_token, ratelimit
 from inquiries.models import EmailDelivery, Inquiry, PostCounter
 
 THANKS = "/inquire/thanks/"
@@ -191,9 +191,13 @@ def test_missing_form_token_is_spam(valid_post, submit, settings, mailoutbox):
 
 def good_token(**changes):
     """A token as the site signs it, for a form served a minute ago."""
-    data = {"t": int(token.time.time()) - 60, "n": "0123456789abcdef0123456789abcdef", "p": "/x/"}
+    data = {
+        "t": int(form_token.time.time()) - 60,
+        "n": "0123456789abcdef0123456789abcdef",
+        "p": "/x/",
+    }
     data.update(changes)
-    return signing.dumps(data, salt=token.SALT, compress=True)
+    return signing.dumps(data, salt=form_token.SALT, compress=True)
 
 
 def test_a_correctly_signed_token_of_an_old_form_is_accepted(valid_post, submit, settings):
@@ -213,7 +217,7 @@ def test_a_correctly_signed_token_of_an_old_form_is_accepted(valid_post, submit,
             id="other-salt",
         ),
         pytest.param(
-            signing.dumps({"t": 1, "n": "abc"}, key="not-the-secret-key", salt=token.SALT),
+            signing.dumps({"t": 1, "n": "abc"}, key="not-the-secret-key", salt=form_token.SALT),
             id="other-key",
         ),
         pytest.param("not a token at all", id="junk"),
@@ -256,7 +260,7 @@ def test_signed_token_with_the_wrong_shape_is_spam(valid_post, submit, settings,
 def test_signed_token_that_is_not_a_dict_is_spam(valid_post, submit, settings):
     settings.INQUIRY_MIN_SECONDS = 0
 
-    submit(valid_post(form_token=signing.dumps([1, 2], salt=token.SALT)))
+    submit(valid_post(form_token=signing.dumps([1, 2], salt=form_token.SALT)))
 
     assert Inquiry.objects.get().status == Inquiry.Status.SPAM
 
