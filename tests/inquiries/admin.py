@@ -1,6 +1,7 @@
-"""Driving Django admin's inquiry pages with the test client, as a browser would.
+"""Driving Django admin's inquiry pages with the test client, as a browser would, and the
+personal data staff see there.
 
-Pages are read with tests/pages.py; this module only knows the addresses and the actions.
+Pages are read with tests/pages.py; this module knows the addresses, the actions and the data.
 """
 
 from inquiries.models import EmailDelivery
