@@ -331,17 +331,17 @@ def test_the_inquiry_page_shows_the_contact_preference_and_warns_about_phone(
     ],
 )
 def test_a_template_with_an_unknown_placeholder_is_refused_when_saved(
-    admin_client, field, text, error
+    superuser_client, field, text, error
 ):
-    response = add_template(admin_client, **{field: text})
+    response = add_template(superuser_client, **{field: text})
     assert response.status_code == 200
     assert error in page_text(response)
     assert ReplyTemplate.objects.count() == 0
 
 
-def test_a_template_with_known_placeholders_fills_in_the_patient(admin_client, make_inquiry):
+def test_a_template_with_known_placeholders_fills_in_the_patient(superuser_client, make_inquiry):
     response = add_template(
-        admin_client,
+        superuser_client,
         language="es",
         subject="Su consulta {reference}",
         body="Hola {name}: {{ ok }} {reference}",

@@ -96,12 +96,12 @@ def test_an_assignment_made_by_hand_is_kept(make_inquiry, make_staff):
     assert make_inquiry(assigned_to=chosen).assigned_to == chosen
 
 
-def test_rules_in_admin_offer_only_active_staff(admin_client, make_staff, django_user_model):
+def test_rules_in_admin_offer_only_active_staff(superuser_client, make_staff, django_user_model):
     make_staff("active-coordinator")
     make_staff("gone", is_active=False)
     django_user_model.objects.create_user("patient-portal-user")
 
-    page = Page(admin_client.get("/admin/inquiries/routingrule/add/"))
+    page = Page(superuser_client.get("/admin/inquiries/routingrule/add/"))
 
     options = page.find("select", name="assignee").find_all("option")
     assert [option.text for option in options if option.attrs["value"]] == [
@@ -110,9 +110,9 @@ def test_rules_in_admin_offer_only_active_staff(admin_client, make_staff, django
     ]
 
 
-def test_a_rule_is_added_in_admin(admin_client, make_staff, make_condition):
+def test_a_rule_is_added_in_admin(superuser_client, make_staff, make_condition):
     nurse, condition = make_staff("nurse"), make_condition()
-    response = admin_client.post(
+    response = superuser_client.post(
         "/admin/inquiries/routingrule/add/",
         {
             "order": 5,
