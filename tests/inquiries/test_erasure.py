@@ -273,9 +273,12 @@ def test_a_retry_queued_before_the_erasure_is_never_sent(
 
 
 @worker_test
-def test_a_worker_that_claimed_an_email_just_before_the_erasure_does_not_send_it(
-    email_settings, submit_inquiry, task_queue, smtp_server, erase_when_built
+@pytest.mark.parametrize("smtp_up", [True, False], ids=["sending", "failing"])
+def test_an_erasure_during_a_sending_attempt_sends_nothing_and_queues_no_retry(
+    email_settings, submit_inquiry, task_queue, smtp_server, erase_when_built, smtp_up
 ):
+    if not smtp_up:
+        smtp_server.stop()
     inquiry = submit_inquiry()
 
     task_queue()
@@ -283,19 +286,6 @@ def test_a_worker_that_claimed_an_email_just_before_the_erasure_does_not_send_it
     assert smtp_server.received == []
     assert set(inquiry.deliveries.values_list("state", flat=True)) == {State.CANCELLED}
     assert Inquiry.objects.get(pk=inquiry.pk).is_erased
-    assert not send_results().filter(status="READY").exists()
-
-
-@worker_test
-def test_an_erasure_during_a_failing_attempt_queues_no_retry(
-    email_settings, submit_inquiry, task_queue, smtp_server, erase_when_built
-):
-    smtp_server.stop()
-    inquiry = submit_inquiry()
-
-    task_queue()
-
-    assert set(inquiry.deliveries.values_list("state", flat=True)) == {State.CANCELLED}
     assert not send_results().filter(status="READY").exists()
 
 
