@@ -3,19 +3,23 @@
 
 import io
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, connections
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from inquiries import reminders
 from inquiries.models import EmailDelivery, Inquiry, ReminderDigest
+from tests.inquiries.admin import PERSONAL
 
 STAFF = ["coordinators@clinic.example", "lead@clinic.example"]
-SECRETS = ("Ana Secreta", "ana@example.com", "600 123 456", "lupus", "Spain")
+# What no digest may carry, down to a part of the number or the message.
+SECRETS = [*PERSONAL.values(), "7946 0000", "health"]
 
 
 @pytest.fixture(autouse=True)
@@ -27,14 +31,7 @@ def reminder_settings(settings):
 @pytest.fixture
 def waiting(make_inquiry):
     """An inquiry received six days ago and still new: waiting, whatever day the test runs."""
-    return make_inquiry(
-        name="Ana Secreta",
-        email="ana@example.com",
-        phone="+34 600 123 456",
-        country="Spain",
-        message="My lupus flares every winter.",
-        created_at=timezone.now() - timedelta(days=6),
-    )
+    return make_inquiry(**PERSONAL, created_at=timezone.now() - timedelta(days=6))
 
 
 def send_reminders():
@@ -151,26 +148,22 @@ def test_the_worker_sends_the_digest_daily_at_the_reminder_hour_once(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite runs one writer at a time; the race needs PostgreSQL",
+)
 def test_two_workers_at_the_same_moment_queue_one_digest(waiting):
-    from django.db import connection, connections
-
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite runs one writer at a time; the race needs PostgreSQL")
     start = threading.Barrier(2)
-    results = []
 
-    def worker():
+    def worker(_):
         try:
             start.wait()
-            results.append(reminders.queue_digest())
+            return reminders.queue_digest()
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(worker, range(2)))
 
     assert sorted(result is None for result in results) == [False, True]
     assert ReminderDigest.objects.count() == 1
