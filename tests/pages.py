@@ -83,3 +83,19 @@ def json_ld(response):
     scripts = find_all(parse(response), "script", type="application/ld+json")
     assert len(scripts) == 1
     return json.loads(scripts[0].text)
+
+
+def text_in_page_language(response):
+    """The body's text without the elements marked as another language than the page's (such as
+    the citation marked lang="en" on a Spanish page): the text read as the page's language."""
+
+    class Parser(PageParser):
+        def handle_data(self, data):
+            page = self.open[0].attrs.get("lang") if self.open else None
+            if all(element.attrs.get("lang", page) == page for element in self.open):
+                super().handle_data(data)
+
+    parser = Parser()
+    parser.feed(response.content.decode())
+    parser.close()
+    return find_all(parser.elements, "body")[0].text
