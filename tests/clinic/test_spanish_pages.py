@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.test.client import MULTIPART_CONTENT
 
 from inquiries.views import SESSION_KEY
@@ -92,6 +93,12 @@ def walk(client, settings):
     pages["unknown field"] = (
         client.post("/es/inquire/", "name=María&extra=1", content_type=FORM_ENCODED),
         400,
+    )
+    pages["expired form"] = (
+        Client(enforce_csrf_checks=True).post(
+            "/es/inquire/", "name=María", content_type=FORM_ENCODED
+        ),
+        403,
     )
     pages["too many"] = (rate_limited(client, settings), 429)
     return pages
