@@ -270,3 +270,22 @@ def test_spanish_condition_names_keep_the_query_bounds(
 
     with django_assert_max_num_queries(3):
         assert client.get(url).status_code == 200
+
+
+def test_an_untranslated_study_is_marked_english_on_spanish_research_pages(client, study):
+    for url in ["/es/research/", "/es/research/wang-2014/"]:
+        elements = parse(client.get(url))
+
+        [design] = find_all(elements, "dd", lang="en")
+        assert design.text == "Single-arm study, no control group"
+        labels = find_all(elements, "span", class_="finding-label")
+        assert [label.attrs.get("lang") for label in labels] == ["en", "en"]
+
+
+def test_a_translated_study_is_marked_spanish_on_spanish_research_pages(client, study_es):
+    for url in ["/es/research/", "/es/research/wang-2014/"]:
+        elements = parse(client.get(url))
+
+        assert find_all(elements, "dd", lang="es")[0].text.startswith("Estudio de un solo grupo")
+        labels = find_all(elements, "span", class_="finding-label")
+        assert [label.attrs.get("lang") for label in labels] == ["es", "es"]
