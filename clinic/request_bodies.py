@@ -11,6 +11,8 @@ from django.conf import settings
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.csp import ContentSecurityPolicyMiddleware
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 # SPEC §2 fixes the admin's address; every other URL is public.
 ADMIN_PREFIX = "/admin/"
@@ -23,26 +25,30 @@ def refusal(meta, path):
         # Django reads no body without a length, so an unbounded chunked body would be dropped
         # silently; say so instead.
         if meta.get("HTTP_TRANSFER_ENCODING"):
-            return 411, "The request did not say how long it is."
+            return 411, _("The request did not say how long it is.")
         return None
     try:
         size = int(length)
     except ValueError:
         size = -1
     if size < 0:
-        return 400, "The request gave an impossible length."
+        return 400, _("The request gave an impossible length.")
     public = not path.startswith(ADMIN_PREFIX)
     limit = settings.PUBLIC_BODY_MAX_SIZE if public else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     if limit is not None and size > limit:
-        return 413, "The request was too large."
+        return 413, _("The request was too large.")
     if public and size and meta.get("CONTENT_TYPE", "").lstrip()[:10].lower() == "multipart/":
-        return 400, "The form does not take files."
+        return 400, _("The form does not take files.")
     return None
 
 
 def _refusal_page(request):
     status, reason = request.body_refusal
-    return render(request, "400.html", {"problem": reason}, status=status)
+    # The refusal comes before the locale middleware: the page takes the language of its address
+    # as that middleware would, rather than whatever language the thread served last.
+    language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        return render(request, "400.html", {"problem": reason}, status=status)
 
 
 class RequestBodyMiddleware:

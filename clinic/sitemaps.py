@@ -45,12 +45,6 @@ class PageSitemap(LanguageSitemap):
     def location(self, item):
         return reverse(item)
 
-    def get_languages_for_item(self, item):
-        # The privacy notice is English only for now (see clinic.views.privacy).
-        if item == "privacy":
-            return [settings.LANGUAGE_CODE]
-        return super().get_languages_for_item(item)
-
 
 class ConditionSitemap(TranslatedSitemap):
     def items(self):

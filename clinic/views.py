@@ -34,15 +34,10 @@ def home(request):
 @cached_page
 def privacy(request):
     days = settings.INQUIRY_RETENTION_DAYS
-    # The notice's text is English only for now: other languages' visitors are told so by lang.
     return render(
         request,
         "privacy.html",
-        {
-            "retention_days": days,
-            "retention_years": round(days / 365) if days >= 365 else None,
-            "page_languages": [settings.LANGUAGE_CODE],
-        },
+        {"retention_days": days, "retention_years": round(days / 365) if days >= 365 else None},
     )
 
 

@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from clinic.markdown import render_markdown
 from clinic.models import LoadedContent, Translation, save_derived_fields, with_translation
@@ -291,7 +292,10 @@ class KeyFinding(models.Model):
     def count_text(self):
         """“68 of 81”: reads aloud better than “68/81”."""
         match = COUNT.match(self.count)
-        return f"{match[1]} of {match[2]}" if match else self.count
+        if not match:
+            return self.count
+        # Translators: a key finding's count, e.g. "68 of 81" patients.
+        return gettext("%(part)s of %(whole)s") % {"part": match[1], "whole": match[2]}
 
     @property
     def bar_percent(self):

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
+from clinic.models import in_language_columns
 from clinic.pagecache import cached_page
 from conditions.models import Condition
 from research import citations
@@ -18,11 +19,14 @@ SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,120}$")
 @cached_page(vary_on_query=["condition"])
 def study_list(request):
     studies = Study.objects.published().newest_first()
-    # The filter's choices, and the condition chosen, in one query.
+    # The filter's choices, and the condition chosen, in one query, named in the visitor's language.
     conditions = list(
-        Condition.objects.published()
-        .only("slug", "name")
-        .annotate(published_studies=Count("studies", filter=Q(studies__published=True)))
+        in_language_columns(
+            Condition.objects.published()
+            .only("slug", "name")
+            .annotate(published_studies=Count("studies", filter=Q(studies__published=True))),
+            ["name"],
+        )
     )
     condition = None
     if slug := request.GET.get("condition"):
@@ -48,16 +52,19 @@ def study_list(request):
 @require_safe
 @cached_page
 def study_detail(request, slug):
-    # The study, its findings and its translation in one query; its conditions in a second.
-    studies = (
-        Study.objects.published().filter(slug=slug).with_translation(get_language()).with_findings()
-    )
+    # The study, its findings and its translation in one query; its conditions, with their names
+    # in the visitor's language, in a second.
+    language = get_language()
+    studies = Study.objects.published().filter(slug=slug).with_translation(language).with_findings()
     if not studies:
         raise Http404("No such study.")
     prefetch_related_objects(
-        studies, Prefetch("conditions", queryset=Condition.objects.published())
+        studies,
+        Prefetch("conditions", queryset=Condition.objects.published().names_in_language(language)),
     )
     study = studies[0]
+    for condition in study.conditions.all():
+        condition.name = condition.shown_name
     languages = translation_of(study)
     return render(
         request, "research/study_detail.html", {"study": study, "page_languages": languages}

@@ -2,7 +2,7 @@ import datetime
 import itertools
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from conditions.models import Condition
 from inquiries.models import Inquiry
@@ -142,3 +142,10 @@ def serve(instance, tmp_path):
     yield start
     for site in started:
         site.stop()
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in English: Django's LocaleMiddleware leaves a Spanish page's language
+    active in the thread, where code run outside a request would read it."""
+    translation.deactivate()

@@ -206,3 +206,22 @@ def admin_readonly(response, field):
 def field_around(element):
     """The admin field an element shows: the nearest `field-<name>` class around it."""
     return next(filter(None, (a.named("field-") for a in reversed(element.ancestors))), None)
+
+
+# Languages
+
+
+def text_in_page_language(response):
+    """The body's text without the elements marked as another language than the page's (such as
+    the citation marked lang="en" on a Spanish page): the text read as the page's language."""
+
+    class Parser(PageParser):
+        def handle_data(self, data):
+            page = self.open[0].attrs.get("lang") if self.open else None
+            if all(element.attrs.get("lang", page) == page for element in self.open):
+                super().handle_data(data)
+
+    parser = Parser()
+    parser.feed(response.content.decode())
+    parser.close()
+    return find_all(parser.elements, "body")[0].text

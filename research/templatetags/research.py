@@ -1,5 +1,6 @@
 from django import template
 
+from clinic.models import in_language_columns
 from research.models import Study
 
 register = template.Library()
@@ -7,8 +8,6 @@ register = template.Library()
 
 @register.inclusion_tag("research/includes/related_studies.html")
 def related_studies(condition):
-    """The published study summaries about a condition, for its page."""
-    return {
-        "condition": condition,
-        "studies": Study.objects.published().newest_first().filter(conditions=condition),
-    }
+    """The published study summaries about a condition, for its page, in the visitor's language."""
+    studies = Study.objects.published().newest_first().filter(conditions=condition)
+    return {"condition": condition, "studies": in_language_columns(studies, ["design"])}

@@ -140,23 +140,31 @@ def test_spanish_pages_keep_the_query_bounds(client, url, django_assert_max_num_
 
 
 @pytest.mark.django_db
-def test_the_english_only_privacy_notice_claims_no_spanish_version(client, settings):
-    settings.SITE_URL = "https://clinic.example"
-
-    response = client.get("/es/privacy/")
-
-    assert alternates(response) == {
-        "en": "https://clinic.example/privacy/",
-        "x-default": "https://clinic.example/privacy/",
-    }
-    assert find_all(parse(response), "div", lang="en")
-    assert switcher(client.get("/privacy/")) == [("/es/", "Español")]
-    assert "/es/privacy/" not in client.get("/sitemap.xml").content.decode()
-
-
-@pytest.mark.django_db
 @pytest.mark.parametrize("url", ["/", "/es/", "/conditions/"])
 def test_pages_do_not_vary_by_the_browsers_language(client, url):
     response = client.get(url, headers={"accept-language": "es"})
 
     assert "accept-language" not in response.get("Vary", "").lower()
+
+
+@pytest.mark.django_db
+def test_the_privacy_notice_is_spanish_under_es_and_names_both_versions(client, settings):
+    settings.SITE_URL = "https://clinic.example"
+
+    response = client.get("/es/privacy/")
+
+    assert html_lang(response) == "es"
+    assert alternates(response) == {
+        "en": "https://clinic.example/privacy/",
+        "es": "https://clinic.example/es/privacy/",
+        "x-default": "https://clinic.example/privacy/",
+    }
+    elements = parse(response)
+    [main] = find_all(elements, "main")
+    assert main.text.startswith("Aviso de privacidad Qué datos guardamos")
+    assert not [
+        element for element in elements if main in element.ancestors and "lang" in element.attrs
+    ]
+    assert switcher(response) == [("/privacy/", "English")]
+    assert switcher(client.get("/privacy/")) == [("/es/privacy/", "Español")]
+    assert "http://testserver/es/privacy/" in client.get("/sitemap.xml").content.decode()

@@ -9,7 +9,7 @@ from clinic.pagecache import bump_content_version
 from conditions.models import ConditionTranslation
 from research.models import StudyTranslation
 from tests.clinic.test_languages import alternates, html_lang, switcher
-from tests.pages import find_all, page_text, parse
+from tests.pages import find_all, meta_tags, page_text, parse
 
 SLE = "/conditions/systemic-lupus-erythematosus/"
 
@@ -210,3 +210,82 @@ def test_a_deleted_translation_leaves_the_page_at_the_next_request(client, sle_e
     sle_es.delete()
 
     assert "Lupus eritematoso sistémico (LES)" not in page_text(client.get("/es" + SLE))
+
+
+def test_spanish_research_pages_name_the_condition_in_spanish(client, sle_es, study_es):
+    english_name = "Systemic lupus erythematosus (SLE)"
+
+    research = client.get("/es/research/", {"condition": sle_es.condition.slug})
+    study = client.get("/es/research/wang-2014/")
+
+    assert find_all(parse(research), "h1")[0].text == (
+        "Investigación sobre Lupus eritematoso sistémico (LES)"
+    )
+    options = [option.text for option in find_all(parse(research), "option")]
+    assert options == ["Todas las enfermedades", "Lupus eritematoso sistémico (LES)"]
+    links = {a.attrs["href"]: a.text for a in find_all(parse(study), "a")}
+    assert links["/es" + SLE] == "Lupus eritematoso sistémico (LES)"
+    for response in (research, study):
+        assert english_name not in response.content.decode()
+    english = client.get("/research/wang-2014/")
+    assert {a.attrs["href"]: a.text for a in find_all(parse(english), "a")}[SLE] == english_name
+
+
+def test_the_spanish_condition_page_gives_each_study_design_in_spanish(client, sle_es, study_es):
+    [section] = find_all(
+        parse(client.get("/es" + SLE)), "section", aria_labelledby="related-research-heading"
+    )
+
+    assert "Estudio de un solo grupo, sin grupo de control; 40 participantes." in section.text
+    assert "Single-arm" not in section.text
+
+
+def test_a_study_without_a_translation_keeps_its_english_design_on_the_condition_page(
+    client, sle_es, study
+):
+    assert "Single-arm study, no control group; 40 participantes." in page_text(
+        client.get("/es" + SLE)
+    )
+
+
+def test_spanish_study_pages_count_and_describe_in_spanish(client, study_es):
+    response = client.get("/es/research/wang-2014/")
+
+    counts = [span.text for span in find_all(parse(response), "span", class_="finding-count")]
+    assert counts == ["(37 de 40)", "(24 de 40)"]
+    description = dict(meta for meta in meta_tags(response) if meta[0] == "description")
+    assert description["description"] == (
+        "Estudio de un solo grupo, sin grupo de control. 40 participantes. "
+        "Arthritis Research & Therapy, 2014."
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["/es/research/?condition=systemic-lupus-erythematosus", "/es/research/wang-2014/"]
+)
+def test_spanish_condition_names_keep_the_query_bounds(
+    client, sle_es, study_es, url, django_assert_max_num_queries
+):
+    bump_content_version()
+
+    with django_assert_max_num_queries(3):
+        assert client.get(url).status_code == 200
+
+
+def test_an_untranslated_study_is_marked_english_on_spanish_research_pages(client, study):
+    for url in ["/es/research/", "/es/research/wang-2014/"]:
+        elements = parse(client.get(url))
+
+        [design] = find_all(elements, "dd", lang="en")
+        assert design.text == "Single-arm study, no control group"
+        labels = find_all(elements, "span", class_="finding-label")
+        assert [label.attrs.get("lang") for label in labels] == ["en", "en"]
+
+
+def test_a_translated_study_is_marked_spanish_on_spanish_research_pages(client, study_es):
+    for url in ["/es/research/", "/es/research/wang-2014/"]:
+        elements = parse(client.get(url))
+
+        assert find_all(elements, "dd", lang="es")[0].text.startswith("Estudio de un solo grupo")
+        labels = find_all(elements, "span", class_="finding-label")
+        assert [label.attrs.get("lang") for label in labels] == ["es", "es"]
