@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +19,13 @@ def render_body(page, save_kwargs):
 class ConditionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
+
+    def names_in_language(self, language):
+        """Each row with `shown_name`: its name in `language` where translated (same query)."""
+        translated = ConditionTranslation.objects.filter(
+            condition=models.OuterRef("pk"), language=language
+        ).values("name")[:1]
+        return self.annotate(shown_name=Coalesce(models.Subquery(translated), "name"))
 
 
 class Condition(LoadedContent):
