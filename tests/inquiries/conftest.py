@@ -8,7 +8,6 @@ import logging
 import signal
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -26,8 +25,6 @@ from inquiries.views import SESSION_KEY
 from tests import pages, serving
 
 DB_FIXTURES = {"db", "transactional_db", "live_server"}
-# A Monday morning: business hours, far from any change of summer time.
-START = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -103,10 +100,13 @@ def submit(client):
 
 @pytest.fixture
 def clock():
-    """Time stands still at a fixed moment for the whole process (the form token, the cache, the
-    delivery code, the task queue) until the test moves it with `clock.shift(timedelta)` or
-    `clock.move_to(moment)`."""
-    with time_machine.travel(START, tick=False) as traveller:
+    """Time stands still for the whole process (the form token, the cache, the delivery code, the
+    task queue) until the test moves it with `clock.shift(timedelta)` or `clock.move_to(moment)`.
+
+    It stops at the real moment, not a fixed date, so that what fixtures made before it is never
+    in its future.
+    """
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
         yield traveller
 
 
