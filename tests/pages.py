@@ -83,3 +83,24 @@ def json_ld(response):
     scripts = find_all(parse(response), "script", type="application/ld+json")
     assert len(scripts) == 1
     return json.loads(scripts[0].text)
+
+
+# Form errors
+
+
+def _has_class(element, name):
+    return name in (element.attrs.get("class") or "").split()
+
+
+def field_errors(response, name):
+    """The error texts shown inside a form field's own block (crispy's div_id_<name>)."""
+    elements = parse(response)
+    [block] = find_all(elements, "div", id=f"div_id_{name}")
+    return [e.text for e in elements if block in e.ancestors and _has_class(e, "invalid-feedback")]
+
+
+def error_summary_links(response):
+    """(href, text) of each link in the error summary at the top of a form."""
+    elements = parse(response)
+    [summary] = [element for element in elements if _has_class(element, "error-summary")]
+    return [(link.attrs["href"], link.text) for link in find_all(elements, "a", within=summary)]

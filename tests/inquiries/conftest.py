@@ -42,6 +42,15 @@ def form_token_in(response):
     return Page(response).find("input", name="form_token").attrs["value"]
 
 
+def hidden_tokens(response):
+    """The CSRF token and the form_token of the form on a page, as a browser sends them back."""
+    page = Page(response)
+    return {
+        name: page.find("input", name=name).attrs["value"]
+        for name in ("csrfmiddlewaretoken", "form_token")
+    }
+
+
 @pytest.fixture
 def fetch_form_token(client):
     """GET a page with a form (with `client`, or `using`) and return its form_token."""
