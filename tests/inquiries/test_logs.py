@@ -1,6 +1,8 @@
-"""The logs of `make serve` (gunicorn, the task worker, Django) hold no patient data: no query
-strings, where admin searches carry names and emails, and no client addresses (SPEC §14)."""
+"""The logs hold no patient data: not what a patient wrote in the form, and in the logs of
+`make serve` (gunicorn, the task worker, Django) no query strings, where admin searches carry names
+and emails, and no client addresses (SPEC §9, §14)."""
 
+import logging
 import re
 import signal
 import socket
@@ -8,7 +10,34 @@ import time
 from http.cookies import SimpleCookie
 from urllib.parse import quote, quote_plus, urlencode
 
+from inquiries.models import Inquiry
 from tests.serving import finished, inquiry_form, manage, post_inquiry, production_env
+
+
+def test_submissions_log_nothing_the_patient_wrote(caplog, valid_post, submit, client, settings):
+    settings.INQUIRY_MIN_SECONDS = 0
+    caplog.set_level(logging.DEBUG)
+    patient = {
+        "name": "Philippa Quartermaine",
+        "email": "philippa.q@example.org",
+        "phone": "+44 20 7946 0123",
+        "country": "Liechtenstein",
+        "message": "My rheumatologist suggested methotrexate, flares weekly.",
+    }
+
+    submit(valid_post(**patient))  # saved and emailed
+    submit(valid_post(**{**patient, "email": "philippa.q@"}))  # shown again with an error
+    submit(valid_post(**patient, extra="1"))  # refused with 400
+    submit(valid_post(**patient, website="bot"))  # spam
+    client.put("/inquire/", urlencode(valid_post(**patient)), "application/x-www-form-urlencoded")
+
+    assert Inquiry.objects.count() == 2
+    assert caplog.records, "nothing was captured, so this test could not fail"
+    logged = caplog.text + "\n".join(record.getMessage() for record in caplog.records)
+    for value in [*patient.values(), "Philippa", "Quartermaine", "philippa.q", "methotrexate"]:
+        assert value not in logged
+    assert "7946" not in logged
+
 
 NAME = "Rosalind Quimbyfield"
 EMAIL = "rosalind.quimbyfield@patients.example"
