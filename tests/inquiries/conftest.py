@@ -9,14 +9,16 @@ import logging
 import signal
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 from django.tasks import task_backends
 from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
@@ -287,6 +289,20 @@ def time_travel(clock):
     """`clock` under the name and methods test_erasure, test_replies and test_reminders still use:
     remove once they take `clock`."""
     return SimpleNamespace(now=timezone.now, advance=clock.shift, to=clock.move_to)
+
+
+def shared_database_url():
+    """The test database as a DATABASE_URL another process can open, or None (SQLite in memory)."""
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        auth = quote(db["USER"] or "", safe="")
+        if db["PASSWORD"]:
+            auth += ":" + quote(db["PASSWORD"], safe="")
+        host = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
+        return f"postgres://{auth}@{host}/{quote(db['NAME'], safe='')}"
+    if connection.vendor == "sqlite" and not connection.is_in_memory_db():
+        return "sqlite:///" + str(Path(db["NAME"]).resolve())
+    return None
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import threading
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
@@ -21,6 +20,7 @@ from django_tasks_db.models import DBTaskResult
 
 from inquiries import tasks
 from inquiries.models import EmailDelivery
+from tests.inquiries.conftest import shared_database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -160,20 +160,6 @@ def test_an_email_left_sending_by_a_dead_worker_is_failed_for_a_person_and_not_r
 
 
 # Real processes: `manage.py run_worker` killed with SIGKILL and started again.
-
-
-def shared_database_url():
-    """The test database as a DATABASE_URL another process can open, or None (in-memory)."""
-    db = connection.settings_dict
-    if connection.vendor == "postgresql":
-        auth = quote(db["USER"] or "", safe="")
-        if db["PASSWORD"]:
-            auth += ":" + quote(db["PASSWORD"], safe="")
-        host = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
-        return f"postgres://{auth}@{host}/{quote(db['NAME'], safe='')}"
-    if connection.vendor == "sqlite" and not connection.is_in_memory_db():
-        return "sqlite:///" + str(Path(db["NAME"]).resolve())
-    return None
 
 
 @pytest.fixture
