@@ -9,6 +9,7 @@ import logging
 import signal
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import quote, urlencode
@@ -18,7 +19,7 @@ import time_machine
 from aiosmtpd.controller import Controller
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 from django.tasks import task_backends
 from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
@@ -52,6 +53,14 @@ def hidden_tokens(response):
         name: page.find("input", name=name).attrs["value"]
         for name in ("csrfmiddlewaretoken", "form_token")
     }
+
+
+@pytest.fixture
+def no_spam_checks(settings):
+    """For tests that send forms at once and often: the fill-time check and the rate limit have
+    tests of their own (test_spam, test_rate_limit)."""
+    settings.INQUIRY_MIN_SECONDS = 0
+    settings.INQUIRY_RATE_LIMIT = None
 
 
 def assert_nothing_saved():
@@ -121,10 +130,11 @@ def clock():
     """Time stands still for the whole process (the form token, the cache, the delivery code, the
     task queue) until the test moves it with `clock.shift(timedelta)` or `clock.move_to(moment)`.
 
-    It stops at the real moment, not a fixed date, so that what fixtures made before it is never
-    in its future.
+    It stops at the next whole second, not at a fixed date, so that what fixtures made before it
+    is never in its future; whole, because the form token counts whole seconds.
     """
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
+    start = timezone.now().replace(microsecond=0) + timedelta(seconds=1)
+    with time_machine.travel(start, tick=False) as traveller:
         yield traveller
 
 
@@ -289,6 +299,31 @@ def time_travel(clock):
     """`clock` under the name and methods test_erasure, test_replies and test_reminders still use:
     remove once they take `clock`."""
     return SimpleNamespace(now=timezone.now, advance=clock.shift, to=clock.move_to)
+
+
+def at_once(function, count=2, timeout=60):
+    """Run `function()` in `count` threads released together, each with its own database
+    connection; return what each returned, or raise what one raised."""
+    barrier = threading.Barrier(count, timeout=timeout)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(function())
+        except Exception as error:  # raised again below, in the test's own thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    if errors:
+        raise errors[0]
+    return results
 
 
 def shared_database_url():

@@ -13,10 +13,7 @@ IMG_ESCAPED = "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"
 IMG_RAW = "<img src=x onerror=alert(1)>"
 
 
-@pytest.fixture(autouse=True)
-def no_spam_checks(settings):
-    settings.INQUIRY_MIN_SECONDS = 0
-    settings.INQUIRY_RATE_LIMIT = None
+pytestmark = pytest.mark.usefixtures("no_spam_checks")
 
 
 @pytest.fixture

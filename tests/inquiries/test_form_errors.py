@@ -12,10 +12,7 @@ PHONE_DIGITS = "Enter a phone number with 7 to 20 digits, including the area cod
 PHONE_CHARACTERS = "Use only digits, spaces and + ( ) - . in the phone number."
 
 
-@pytest.fixture(autouse=True)
-def no_fill_time_check(settings):
-    """These tests send forms at once; the fill-time check has tests of its own in test_spam."""
-    settings.INQUIRY_MIN_SECONDS = 0
+pytestmark = pytest.mark.usefixtures("no_spam_checks")
 
 
 def at_most(limit, length):
@@ -216,13 +213,9 @@ def test_empty_form_names_every_required_field(db, submit):
 
 
 def test_input_is_kept_when_there_is_an_error(parse, valid_post, submit):
-    data = valid_post(
-        email="ada@example",
-        condition="other",
-        message="Line one.\r\nLine two.",
-        contact_preference="phone",
-        consent=None,
-    )
+    # Everything but the email valid, and every kind of field filled in.
+    typed = {"email": "ada@example", "condition": "other", "contact_preference": "phone"}
+    data = valid_post(message="Line one.\r\nLine two.", consent=None, **typed)
 
     html = parse(submit(data))
 

@@ -19,6 +19,13 @@ SPEC_FIELDS = {
 # Hidden plumbing that travels with the spec's fields.
 HIDDEN_FIELDS = {"csrfmiddlewaretoken", "form_token"}
 FORM_PAGES = ["/inquire/", "/conditions/systemic-lupus-erythematosus/"]
+# Each personal field, what a browser fills it in with, and the keyboard a phone shows for it.
+PERSONAL_FIELDS = [
+    ("name", "name", "text"),
+    ("email", "email", "email"),
+    ("phone", "tel", "tel"),
+    ("country", "country-name", "text"),
+]
 HEADING = "Wish to explore treating this condition with us?"
 
 
@@ -88,12 +95,7 @@ def test_email_is_the_preferred_contact_at_first(client, db, parse):
 @pytest.mark.parametrize("url", FORM_PAGES)
 @pytest.mark.parametrize(
     ("name", "autocomplete", "keyboard"),
-    [
-        ("name", "name", "text"),
-        ("email", "email", "email"),
-        ("phone", "tel", "tel"),
-        ("country", "country-name", "text"),
-    ],
+    PERSONAL_FIELDS,
 )
 def test_personal_fields_are_filled_in_by_the_browser_with_the_right_keyboard(
     client, make_condition, parse, name, autocomplete, keyboard, url

@@ -14,10 +14,7 @@ from tests.pages import field_errors
 FORM_ENCODED = "application/x-www-form-urlencoded"
 
 
-@pytest.fixture(autouse=True)
-def no_spam_checks(settings):
-    settings.INQUIRY_MIN_SECONDS = 0
-    settings.INQUIRY_RATE_LIMIT = None
+pytestmark = pytest.mark.usefixtures("no_spam_checks")
 
 
 def assert_refused(response):

@@ -42,10 +42,7 @@ INVALID_UTF8 = {
 UNREADABLE = "Some characters could not be read. Please type them again."
 
 
-@pytest.fixture(autouse=True)
-def no_spam_checks(settings):
-    settings.INQUIRY_MIN_SECONDS = 0
-    settings.INQUIRY_RATE_LIMIT = None
+pytestmark = pytest.mark.usefixtures("no_spam_checks")
 
 
 def emails_about(inquiry):
