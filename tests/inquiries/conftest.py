@@ -1,4 +1,5 @@
-"""Shared by the inquiry tests: a clean cache, a valid post, a controllable clock, HTML parsing."""
+"""Shared by the inquiry tests: a clean cache, a valid post and ways to send it, one clock, HTML
+parsing, a real SMTP server and task worker, staff personas, threads and other processes."""
 
 import asyncio
 import email
@@ -41,11 +42,6 @@ def empty_cache(request):
     yield
 
 
-def form_token_in(response):
-    """The signed form_token of the form on a page."""
-    return Page(response).find("input", name="form_token").attrs["value"]
-
-
 def hidden_tokens(response):
     """The CSRF token and the form_token of the form on a page, as a browser sends them back."""
     page = Page(response)
@@ -76,7 +72,7 @@ def fetch_form_token(client):
     def fetch(page="/inquire/", *, using=None, **headers):
         response = (using or client).get(page, **headers)
         assert response.status_code == 200
-        return form_token_in(response)
+        return hidden_tokens(response)["form_token"]
 
     return fetch
 
@@ -341,13 +337,11 @@ def shared_database_url():
 
 
 @pytest.fixture
-def submit_inquiry(client, valid_post, submit, settings):
+def submit_inquiry(client, valid_post, submit, no_spam_checks):
     """Post the real form (fetched first, for its token) and return the saved inquiry.
 
     `prefix` sends it from another language's form, e.g. "/es".
     """
-    settings.INQUIRY_MIN_SECONDS = 0
-    settings.INQUIRY_RATE_LIMIT = None
 
     def submit_one(prefix="", **fields):
         form = f"{prefix}/inquire/"
