@@ -225,3 +225,18 @@ def text_in_page_language(response):
     parser.feed(response.content.decode())
     parser.close()
     return find_all(parser.elements, "body")[0].text
+
+
+# Form errors
+
+
+def field_errors(response, name):
+    """The error texts shown inside a form field's own block (crispy's div_id_<name>)."""
+    block = Page(response).find("div", id=f"div_id_{name}")
+    return [error.text for error in block.find_all(has_class="invalid-feedback")]
+
+
+def error_summary_links(response):
+    """(href, text) of each link in the error summary at the top of a form."""
+    summary = Page(response).find(has_class="error-summary")
+    return [(link.attrs["href"], link.text) for link in summary.find_all("a")]

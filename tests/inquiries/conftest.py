@@ -1,27 +1,30 @@
-"""Shared by the inquiry tests: a clean cache, a valid post, a controllable clock, HTML parsing."""
+"""Shared by the inquiry tests: a clean cache, a valid post and ways to send it, one clock, HTML
+parsing, a real SMTP server and task worker, staff personas, threads and other processes."""
 
 import asyncio
 import email
 import email.message
 import email.policy
+import inspect
 import logging
 import signal
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
-from types import SimpleNamespace
-from urllib.parse import urlencode
+from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection, connections
 from django.tasks import task_backends
 from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
 
-from inquiries import form_token
-from inquiries.models import Inquiry
+from inquiries.models import EmailDelivery, Inquiry
 from inquiries.views import SESSION_KEY
 from tests import pages, serving
 
@@ -38,9 +41,27 @@ def empty_cache(request):
     yield
 
 
-def form_token_in(response):
-    """The signed form_token of the form on a page."""
-    return Page(response).find("input", name="form_token").attrs["value"]
+def hidden_tokens(response):
+    """The CSRF token and the form_token of the form on a page, as a browser sends them back."""
+    page = pages.Page(response)
+    return {
+        name: page.find("input", name=name).attrs["value"]
+        for name in ("csrfmiddlewaretoken", "form_token")
+    }
+
+
+@pytest.fixture
+def no_spam_checks(settings):
+    """For tests that send forms at once and often: the fill-time check and the rate limit have
+    tests of their own (test_spam, test_rate_limit)."""
+    settings.INQUIRY_MIN_SECONDS = 0
+    settings.INQUIRY_RATE_LIMIT = None
+
+
+def assert_nothing_saved():
+    """No inquiry, and so no email to send."""
+    assert Inquiry.objects.count() == 0
+    assert EmailDelivery.objects.count() == 0
 
 
 @pytest.fixture
@@ -50,7 +71,7 @@ def fetch_form_token(client):
     def fetch(page="/inquire/", *, using=None, **headers):
         response = (using or client).get(page, **headers)
         assert response.status_code == 200
-        return form_token_in(response)
+        return hidden_tokens(response)["form_token"]
 
     return fetch
 
@@ -100,54 +121,25 @@ def submit(client):
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """The clock the form token reads (only that one: the cache keeps real time)."""
-    now = SimpleNamespace(value=1_800_000_000.0)
+def clock():
+    """Time stands still for the whole process (the form token, the cache, the delivery code, the
+    task queue) until the test moves it with `clock.shift(timedelta)` or `clock.move_to(moment)`.
 
-    def advance(seconds):
-        now.value += seconds
-
-    monkeypatch.setattr(form_token, "time", SimpleNamespace(time=lambda: now.value))
-    return SimpleNamespace(advance=advance, now=lambda: now.value)
-
-
-class Page:
-    """A parsed HTML response (see tests/pages.py), searchable by tag, attributes and class."""
-
-    def __init__(self, response):
-        self.elements = pages.parse(response)
-
-    def find_all(self, tag=None, *, within=None, has_class=None, **attrs):
-        """Elements by tag, exact attribute values (`aria_hidden="true"`, `for_="id_name"`),
-        a class they carry and an element they are inside."""
-        wanted = {name.rstrip("_").replace("_", "-"): value for name, value in attrs.items()}
-        return [
-            element
-            for element in self.elements
-            if (tag is None or element.tag == tag)
-            and (within is None or within in element.ancestors)
-            and (has_class is None or has_class in classes(element))
-            and all(element.attrs.get(name) == value for name, value in wanted.items())
-        ]
-
-    def find(self, tag=None, **kwargs):
-        found = self.find_all(tag, **kwargs)
-        assert len(found) == 1, f"expected one <{tag}> with {kwargs}, found {len(found)}"
-        return found[0]
-
-
-def classes(element):
-    return (element.attrs.get("class") or "").split()
+    It stops at the next whole second, not at a fixed date, so that what fixtures made before it
+    is never in its future; whole, because the form token counts whole seconds.
+    """
+    start = timezone.now().replace(microsecond=0) + timedelta(seconds=1)
+    with time_machine.travel(start, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture
 def parse():
     """Parse a response: parse(response).find("input", name="email")."""
-    return Page
+    return pages.Page
 
 
-# Email delivery: a real SMTP server on loopback, the database task queue and its real worker, and
-# a clock the delivery code reads (django.utils.timezone.now).
+# Email delivery: a real SMTP server on loopback, and the database task queue and its real worker.
 
 
 @dataclass
@@ -268,34 +260,51 @@ def task_queue(settings):
     return run
 
 
+def at_once(function, count=2, timeout=60):
+    """Run `function()` in `count` threads released together, each with its own database
+    connection; return what each returned, or raise what one raised."""
+    barrier = threading.Barrier(count, timeout=timeout)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(function())
+        except Exception as error:  # raised again below, in the test's own thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    if errors:
+        raise errors[0]
+    return results
+
+
+def shared_database_url():
+    """The test database as a DATABASE_URL another process can open, or None (SQLite in memory)."""
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        auth = quote(db["USER"] or "", safe="")
+        if db["PASSWORD"]:
+            auth += ":" + quote(db["PASSWORD"], safe="")
+        host = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
+        return f"postgres://{auth}@{host}/{quote(db['NAME'], safe='')}"
+    if connection.vendor == "sqlite" and not connection.is_in_memory_db():
+        return "sqlite:///" + str(Path(db["NAME"]).resolve())
+    return None
+
+
 @pytest.fixture
-def time_travel(monkeypatch):
-    """Moves django.utils.timezone.now() forward, for the delivery code and the task queue."""
-    real_now = timezone.now
-    offset = SimpleNamespace(value=timedelta(0))
-
-    def now():
-        return real_now() + offset.value
-
-    def advance(delta):
-        offset.value += delta
-
-    def to(moment):
-        """Jump to a moment (just after it), never backwards."""
-        offset.value += max(moment - now(), timedelta(0)) + timedelta(seconds=1)
-
-    monkeypatch.setattr(timezone, "now", now)
-    return SimpleNamespace(now=now, advance=advance, to=to)
-
-
-@pytest.fixture
-def submit_inquiry(client, valid_post, submit, settings):
+def submit_inquiry(client, valid_post, submit, no_spam_checks):
     """Post the real form (fetched first, for its token) and return the saved inquiry.
 
     `prefix` sends it from another language's form, e.g. "/es".
     """
-    settings.INQUIRY_MIN_SECONDS = 0
-    settings.INQUIRY_RATE_LIMIT = None
 
     def submit_one(prefix="", **fields):
         form = f"{prefix}/inquire/"
@@ -308,13 +317,24 @@ def submit_inquiry(client, valid_post, submit, settings):
     return submit_one
 
 
-@pytest.fixture(params=["coordinator", "superuser"])
-def staff(request):
-    """Each test taking `staff` runs as a patient coordinator and as a superuser."""
-    return request.getfixturevalue(request.param)
+def each_persona(name, *personas):
+    """Two fixtures: `name`, which runs each test taking it once as each of `personas` (fixtures
+    giving a user), and `<name>_client`, the test client signed in as that user."""
+
+    @pytest.fixture(name=name, params=personas)
+    def user(request):
+        return request.getfixturevalue(request.param)
+
+    def signed_in(client, **users):
+        client.force_login(users[name])
+        return client
+
+    # Named as an argument, the user fixture is one pytest knows the client depends on: a test
+    # taking only the client still runs once per persona.
+    signed_in.__signature__ = inspect.Signature(
+        [inspect.Parameter(arg, inspect.Parameter.KEYWORD_ONLY) for arg in ("client", name)]
+    )
+    return user, pytest.fixture(signed_in, name=f"{name}_client")
 
 
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
+staff, staff_client = each_persona("staff", "coordinator", "superuser")

@@ -253,7 +253,7 @@ def test_the_emails_of_an_inquiry_erased_before_the_worker_ran_are_never_sent(
 
 @worker_test
 def test_a_retry_queued_before_the_erasure_is_never_sent(
-    email_settings, submit_inquiry, task_queue, smtp_server, time_travel, officer_client
+    email_settings, submit_inquiry, task_queue, smtp_server, clock, officer_client
 ):
     smtp_server.stop()
     inquiry = submit_inquiry()
@@ -264,7 +264,7 @@ def test_a_retry_queued_before_the_erasure_is_never_sent(
 
     erase(officer_client, inquiry)
     smtp_server.start()
-    time_travel.to(max(d.next_attempt_at for d in waiting))
+    clock.move_to(max(d.next_attempt_at for d in waiting))
     task_queue("run_worker")
 
     assert smtp_server.received == []

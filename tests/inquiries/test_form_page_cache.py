@@ -6,6 +6,7 @@ from django.test import Client
 
 from inquiries import form_token
 from inquiries.models import Inquiry
+from tests.inquiries.conftest import hidden_tokens
 
 FORM_PAGES = ["/inquire/", "/conditions/systemic-lupus-erythematosus/"]
 FORM_TEMPLATE = "inquiries/includes/form.html"
@@ -27,13 +28,6 @@ def selected_options(page):
     ]
 
 
-def tokens(page):
-    return (
-        page.find("input", name="csrfmiddlewaretoken").attrs["value"],
-        page.find("input", name="form_token").attrs["value"],
-    )
-
-
 @pytest.mark.parametrize("url", FORM_PAGES)
 def test_the_form_is_rendered_once_and_each_visit_gets_tokens_of_its_own(client, sle, parse, url):
     first = client.get(url)
@@ -41,11 +35,11 @@ def test_the_form_is_rendered_once_and_each_visit_gets_tokens_of_its_own(client,
 
     assert FORM_TEMPLATE in rendered(first)
     assert rendered(second) == []
-    first_csrf, first_token = tokens(parse(first))
-    second_csrf, second_token = tokens(parse(second))
-    assert first_csrf != second_csrf
-    assert first_token != second_token
-    assert form_token.read(second_token)["p"] == url
+    first_tokens, second_tokens = hidden_tokens(first), hidden_tokens(second)
+    for name in ("csrfmiddlewaretoken", "form_token"):
+        assert parse(second).find("input", name=name).attrs["type"] == "hidden"
+        assert first_tokens[name] != second_tokens[name]
+    assert form_token.read(second_tokens["form_token"])["p"] == url
     assert "slot-" not in second.content.decode()
     assert second.cookies["csrftoken"].value
 
@@ -59,35 +53,22 @@ def test_the_fill_time_token_records_this_visits_campaign_and_referrer(client, s
     )
 
     assert rendered(response) == []
-    data = form_token.read(tokens(parse(response))[1])
+    data = form_token.read(hidden_tokens(response)["form_token"])
     assert data["utm_source"] == "search"
     assert data["utm_campaign"] == "spring"
     assert data["r"] == "https://www.example.org/lupus"
 
 
 @pytest.mark.parametrize("url", FORM_PAGES)
-def test_a_form_served_from_the_kept_render_is_accepted(sle, parse, settings, submit, url):
+def test_a_form_served_from_the_kept_render_is_accepted(sle, settings, valid_post, submit, url):
     settings.INQUIRY_MIN_SECONDS = 0
-    settings.INQUIRY_RATE_LIMIT = None
     Client().get(url)
     browser = Client(enforce_csrf_checks=True)
     page = browser.get(url)
     assert rendered(page) == []
-    csrf, form_token = tokens(parse(page))
 
-    response = submit(
-        {
-            "csrfmiddlewaretoken": csrf,
-            "form_token": form_token,
-            "name": "Ada Lovelace",
-            "email": "ada@example.com",
-            "condition": "systemic-lupus-erythematosus",
-            "message": "I would like to know more about the treatment.",
-            "contact_preference": "email",
-            "consent": "on",
-        },
-        using=browser,
-    )
+    data = valid_post(condition="systemic-lupus-erythematosus", **hidden_tokens(page))
+    response = submit(data, using=browser)
 
     assert response.status_code == 303
     inquiry = Inquiry.objects.get()

@@ -35,18 +35,3 @@ def test_a_valid_post_stores_the_inquiry_and_queues_its_emails_and_nothing_else(
         '"django_tasks_database_dbtaskresult"',
         '"django_session"',
     ]
-
-
-def test_a_second_post_of_the_same_form_finds_the_first_inquiry(
-    submit, valid_post, settings, task_queue
-):
-    settings.INQUIRY_MIN_SECONDS = 0
-    settings.INQUIRY_RATE_LIMIT = None
-    data = valid_post()
-
-    first = submit(data)
-    second = submit(data)
-
-    assert first.status_code == second.status_code == 303
-    assert Inquiry.objects.count() == 1
-    assert EmailDelivery.objects.count() == 2

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 from django.conf import settings
-from django.db import connection
+
+from tests.inquiries.conftest import shared_database_url
 
 PROCESSES = 4
 POSTS_EACH = 40
@@ -69,9 +70,8 @@ call_command("createcachetable")
 def database_url(tmp_path):
     """A database every process can open: this run's PostgreSQL test database, or a SQLite file
     (the test database of a SQLite run lives in memory)."""
-    if connection.vendor == "postgresql":
-        db = connection.settings_dict
-        return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    if url := shared_database_url():
+        return url
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     subprocess.run(
         [sys.executable, "-c", CREATE_TABLES],

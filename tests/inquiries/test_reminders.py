@@ -2,20 +2,19 @@
 (SPEC §13, Reminders): `send_reminders` and the worker's own run at INQUIRY_REMINDER_HOUR."""
 
 import io
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from inquiries import reminders
 from inquiries.models import EmailDelivery, Inquiry, ReminderDigest
 from tests.inquiries.admin import PERSONAL
+from tests.inquiries.conftest import at_once
 
 STAFF = ["coordinators@clinic.example", "lead@clinic.example"]
 # What no digest may carry, down to a part of the number or the message.
@@ -76,13 +75,13 @@ def test_nothing_is_sent_when_no_inquiry_waits(make_inquiry, mailoutbox):
     assert not ReminderDigest.objects.exists()
 
 
-def test_the_digest_is_never_sent_twice_on_the_same_day(waiting, mailoutbox, time_travel):
+def test_the_digest_is_never_sent_twice_on_the_same_day(waiting, mailoutbox, clock):
     send_reminders()
     assert "Nothing to send" in send_reminders()
     assert reminders.queue_digest() is None
     assert len(mailoutbox) == 1
 
-    time_travel.advance(timedelta(days=1))
+    clock.shift(timedelta(days=1))
     send_reminders()
     assert len(mailoutbox) == 2
     assert ReminderDigest.objects.count() == 2
@@ -110,7 +109,7 @@ def ready_reminder_tasks():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_sends_the_digest_daily_at_the_reminder_hour_once(
-    settings, waiting, task_queue, smtp_server, time_travel
+    settings, waiting, task_queue, smtp_server, clock
 ):
     settings.TIME_ZONE = "Europe/Madrid"
     settings.INQUIRY_REMINDER_HOUR = 8
@@ -126,7 +125,7 @@ def test_the_worker_sends_the_digest_daily_at_the_reminder_hour_once(
     task_queue("run_worker")
     assert ready_reminder_tasks().count() == 1
 
-    time_travel.to(first_run)
+    clock.move_to(first_run)
     task_queue()
     [received] = smtp_server.received
     assert sorted(received.recipients) == sorted(STAFF)
@@ -141,7 +140,7 @@ def test_the_worker_sends_the_digest_daily_at_the_reminder_hour_once(
     task_queue("run_worker")
     assert len(smtp_server.received) == 1
 
-    time_travel.to(tomorrow.run_after)
+    clock.move_to(tomorrow.run_after)
     task_queue()
     assert len(smtp_server.received) == 2
     assert ReminderDigest.objects.count() == 2
@@ -153,17 +152,7 @@ def test_the_worker_sends_the_digest_daily_at_the_reminder_hour_once(
     reason="SQLite runs one writer at a time; the race needs PostgreSQL",
 )
 def test_two_workers_at_the_same_moment_queue_one_digest(waiting):
-    start = threading.Barrier(2)
-
-    def worker(_):
-        try:
-            start.wait()
-            return reminders.queue_digest()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(2) as pool:
-        results = list(pool.map(worker, range(2)))
+    results = at_once(reminders.queue_digest)
 
     assert sorted(result is None for result in results) == [False, True]
     assert ReminderDigest.objects.count() == 1

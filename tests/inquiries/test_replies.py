@@ -119,7 +119,7 @@ def test_a_reply_from_admin_reaches_the_patient_threaded_under_the_acknowledgeme
 
 @pytest.mark.django_db(transaction=True)
 def test_a_reply_during_an_smtp_outage_is_retried_and_sent_once(
-    submit_inquiry, task_queue, smtp_server, time_travel, coordinator_client
+    submit_inquiry, task_queue, smtp_server, clock, coordinator_client
 ):
     inquiry = submit_inquiry()
     task_queue()
@@ -133,9 +133,9 @@ def test_a_reply_during_an_smtp_outage_is_retried_and_sent_once(
     assert "ada@example.com" not in delivery.last_error
 
     smtp_server.start()
-    time_travel.to(delivery.next_attempt_at)
+    clock.move_to(delivery.next_attempt_at)
     task_queue()
-    time_travel.advance(timedelta(days=1))
+    clock.shift(timedelta(days=1))
     task_queue("run_worker")
     task_queue()
 

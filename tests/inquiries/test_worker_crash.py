@@ -3,6 +3,7 @@ claiming an email, and two workers racing for one email never send the same emai
 never lose one (SPEC §8: "no email is sent twice for one inquiry when a worker crashes").
 """
 
+import functools
 import os
 import signal
 import subprocess
@@ -11,7 +12,6 @@ import threading
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
@@ -21,6 +21,7 @@ from django_tasks_db.models import DBTaskResult
 
 from inquiries import tasks
 from inquiries.models import EmailDelivery
+from tests.inquiries.conftest import at_once, shared_database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,10 +44,20 @@ def send_tasks(delivery, **filters):
     )
 
 
-def claimed_by_a_worker_that_died(delivery):
-    """Mark the delivery's queued task as taken by a worker, as db_worker does before running it."""
-    [result] = send_tasks(delivery, status="READY")
+@pytest.fixture
+def left_by_a_dead_worker(task_queue, submit_inquiry, smtp_server):
+    """A new inquiry whose staff email's task a worker took, as db_worker does before running it,
+    and then died with. Returns the inquiry and that email's delivery."""
+    inquiry = submit_inquiry()
+    staff = inquiry.deliveries.get(kind="staff")
+    [result] = send_tasks(staff, status="READY")
     result.claim("worker-that-died")
+    return inquiry, staff
+
+
+def assert_state(delivery, state, attempts):
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == (state, attempts)
 
 
 def assert_each_sent_once(smtp_server, inquiry, kinds=("staff", "acknowledgement")):
@@ -73,72 +84,62 @@ def test_a_task_that_runs_twice_sends_once(submit_inquiry, task_queue, smtp_serv
     task_queue()
 
     assert_each_sent_once(smtp_server, inquiry)
-    staff.refresh_from_db()
-    assert (staff.state, staff.attempts) == ("sent", 1)
+    assert_state(staff, "sent", 1)
 
 
 def test_a_task_lost_with_its_worker_before_it_ran_is_recovered_and_sent_once(
-    submit_inquiry, task_queue, smtp_server, time_travel
+    left_by_a_dead_worker, task_queue, smtp_server, clock
 ):
-    inquiry = submit_inquiry()
-    staff = inquiry.deliveries.get(kind="staff")
-    claimed_by_a_worker_that_died(staff)
+    inquiry, staff = left_by_a_dead_worker
 
     # The next worker does not know yet that the first one died: it sends only the other email.
     task_queue("run_worker")
     assert_each_sent_once(smtp_server, inquiry, kinds=["acknowledgement"])
-    staff.refresh_from_db()
-    assert (staff.state, staff.attempts) == ("pending", 0)
+    assert_state(staff, "pending", 0)
 
-    time_travel.advance(tasks.CLAIM_LEASE + timedelta(minutes=1))
+    clock.shift(tasks.CLAIM_LEASE + timedelta(minutes=1))
     assert tasks.recover_stalled_deliveries() == 1
     task_queue()
     task_queue("run_worker")
 
     assert_each_sent_once(smtp_server, inquiry)
-    staff.refresh_from_db()
-    assert (staff.state, staff.attempts) == ("sent", 1)
+    assert_state(staff, "sent", 1)
 
 
 def test_a_claim_left_by_a_dead_worker_is_sent_again_exactly_once_after_its_lease(
-    submit_inquiry, task_queue, smtp_server, time_travel
+    left_by_a_dead_worker, task_queue, smtp_server, clock
 ):
-    inquiry = submit_inquiry()
-    staff = inquiry.deliveries.get(kind="staff")
-    # The worker claimed the email (and counted the attempt), then died before sending.
-    claimed_by_a_worker_that_died(staff)
+    inquiry, staff = left_by_a_dead_worker
+    # The worker had claimed the email (and counted the attempt) before it died.
     EmailDelivery.objects.filter(pk=staff.pk).update(claimed_at=timezone.now(), attempts=1)
 
     # While the claim is fresh the worker may still be alive: nobody touches the email.
-    time_travel.advance(tasks.CLAIM_LEASE - timedelta(minutes=1))
+    clock.shift(tasks.CLAIM_LEASE - timedelta(minutes=1))
     assert tasks.recover_stalled_deliveries() == 0
     task_queue()
     assert_each_sent_once(smtp_server, inquiry, kinds=["acknowledgement"])
 
-    time_travel.advance(timedelta(minutes=2))
+    clock.shift(timedelta(minutes=2))
     assert tasks.recover_stalled_deliveries() == 1
     task_queue()
 
     assert_each_sent_once(smtp_server, inquiry)
-    staff.refresh_from_db()
-    assert (staff.state, staff.attempts) == ("sent", 2)
+    assert_state(staff, "sent", 2)
     # Recovery running again later finds nothing to do.
-    time_travel.advance(tasks.CLAIM_LEASE * 3)
+    clock.shift(tasks.CLAIM_LEASE * 3)
     task_queue("run_worker")
     assert_each_sent_once(smtp_server, inquiry)
 
 
 def test_an_email_left_sending_by_a_dead_worker_is_failed_for_a_person_and_not_resent(
-    submit_inquiry, task_queue, smtp_server, time_travel, admin_client
+    left_by_a_dead_worker, task_queue, smtp_server, clock, admin_client
 ):
-    inquiry = submit_inquiry()
-    staff = inquiry.deliveries.get(kind="staff")
-    claimed_by_a_worker_that_died(staff)
+    inquiry, staff = left_by_a_dead_worker
     EmailDelivery.objects.filter(pk=staff.pk).update(
         claimed_at=timezone.now(), attempts=1, state="sending"
     )
 
-    time_travel.advance(tasks.CLAIM_LEASE + timedelta(minutes=1))
+    clock.shift(tasks.CLAIM_LEASE + timedelta(minutes=1))
     task_queue("run_worker")
 
     staff.refresh_from_db()
@@ -149,7 +150,7 @@ def test_an_email_left_sending_by_a_dead_worker_is_failed_for_a_person_and_not_r
     response = admin_client.get(f"/admin/inquiries/inquiry/{inquiry.pk}/change/")
     assert "may or may not have been delivered" in response.content.decode()
 
-    time_travel.advance(timedelta(days=1))
+    clock.shift(timedelta(days=1))
     task_queue("run_worker")
     assert_each_sent_once(smtp_server, inquiry, kinds=["acknowledgement"])
 
@@ -160,20 +161,6 @@ def test_an_email_left_sending_by_a_dead_worker_is_failed_for_a_person_and_not_r
 
 
 # Real processes: `manage.py run_worker` killed with SIGKILL and started again.
-
-
-def shared_database_url():
-    """The test database as a DATABASE_URL another process can open, or None (in-memory)."""
-    db = connection.settings_dict
-    if connection.vendor == "postgresql":
-        auth = quote(db["USER"] or "", safe="")
-        if db["PASSWORD"]:
-            auth += ":" + quote(db["PASSWORD"], safe="")
-        host = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
-        return f"postgres://{auth}@{host}/{quote(db['NAME'], safe='')}"
-    if connection.vendor == "sqlite" and not connection.is_in_memory_db():
-        return "sqlite:///" + str(Path(db["NAME"]).resolve())
-    return None
 
 
 @pytest.fixture
@@ -321,24 +308,8 @@ def test_two_workers_at_once_never_send_the_same_email_twice(
     assert len(deliveries) == 6
 
     for delivery in deliveries:
-        barrier = threading.Barrier(2, timeout=30)
-        outcomes, errors = [], []
+        outcomes = at_once(functools.partial(tasks.deliver, delivery.pk))
 
-        def worker(delivery_id=delivery.pk, barrier=barrier, outcomes=outcomes, errors=errors):
-            try:
-                barrier.wait()
-                outcomes.append(tasks.deliver(delivery_id))
-            except Exception as error:  # reported by the assertion below
-                errors.append(error)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=worker) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        assert errors == []
         assert sorted(outcomes) == ["nothing to do", "sent"]
 
     ids = smtp_server.message_ids()
