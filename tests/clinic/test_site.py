@@ -2,12 +2,7 @@
 check, error pages and the production settings (SPEC §4, §9, §10)."""
 
 import ipaddress
-import json
-import os
 import re
-import secrets
-import subprocess
-import sys
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 from xml.etree import ElementTree
@@ -15,10 +10,12 @@ from xml.etree import ElementTree
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.staticfiles import finders
+from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError, connection
 from django.test import Client
 
 from tests.pages import find_all, parse
+from tests.serving import production_settings
 
 SLE = "/conditions/systemic-lupus-erythematosus/"
 STUDY = "/research/wang-2018-long-term-follow-up/"
@@ -350,81 +347,27 @@ DEVELOPMENT_MAILERS = {
 }
 
 
-def production_env(**variables):
-    """A deployment's environment, free of whatever the test run itself was given."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "EMAIL_", "SITE_", "INQUIRY_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="clinic.settings",
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        SITE_URL="https://clinic.example",
-        INQUIRY_NOTIFY_EMAILS="coordinators@clinic.example",
-        EMAIL_HOST="smtp.clinic.example",
-    )
-    env.update(variables)
-    return {name: value for name, value in env.items() if value is not None}
-
-
-def run_in_production(args, **variables):
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=django_settings.BASE_DIR,
-        env=production_env(**variables),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def production_setting(expression, **variables):
-    """`expression` evaluated on the settings a deployment with this environment gets."""
-    script = (
-        "import json, django; django.setup(); from django.conf import settings; "
-        f"print(json.dumps({expression}))"
-    )
-    result = run_in_production(["-c", script], **variables)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.splitlines()[-1])
-
-
-def test_production_settings_pass_the_deploy_check():
-    result = run_in_production(["manage.py", "check", "--deploy", "--fail-level", "WARNING"])
-
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    assert "WARNING" not in output
-    assert "System check identified no issues" in output
-
-
-def test_production_without_an_smtp_server_refuses_to_start_or_still_sends_email():
-    result = run_in_production(
-        [
-            "-c",
-            "import django; django.setup(); from django.conf import settings; "
-            "print(settings.MAILERS['default']['BACKEND'])",
-        ],
-        EMAIL_HOST=None,
-    )
-
-    if result.returncode:
-        assert "EMAIL_HOST" in result.stderr.splitlines()[-1]
+def test_production_without_an_smtp_server_refuses_to_start_or_still_sends_email(tmp_path):
+    try:
+        values = production_settings(tmp_path, EMAIL_HOST=None)
+    except ImproperlyConfigured as error:
+        assert "EMAIL_HOST" in str(error)
     else:
-        assert result.stdout.strip() not in DEVELOPMENT_MAILERS
+        assert values["MAILERS"]["default"]["BACKEND"] not in DEVELOPMENT_MAILERS
 
 
 @pytest.fixture(scope="module")
-def production_https_settings():
-    return production_setting(f"{{name: getattr(settings, name) for name in {HTTPS_SETTINGS!r}}}")
+def production_https_settings(tmp_path_factory):
+    return https_settings(tmp_path_factory.mktemp("production"))
+
+
+def https_settings(folder, **variables):
+    values = production_settings(folder, EMAIL_HOST="smtp.clinic.example", **variables)
+    return {name: values[name] for name in HTTPS_SETTINGS}
 
 
 def use_settings(settings, values):
     for name, value in values.items():
-        if name == "SECURE_PROXY_SSL_HEADER" and value is not None:
-            value = tuple(value)
         setattr(settings, name, value)
     return values
 
@@ -436,14 +379,8 @@ def production(settings, production_https_settings):
 
 
 @pytest.fixture
-def production_with_hsts_preload(settings):
-    return use_settings(
-        settings,
-        production_setting(
-            f"{{name: getattr(settings, name) for name in {HTTPS_SETTINGS!r}}}",
-            DJANGO_HSTS_PRELOAD="true",
-        ),
-    )
+def production_with_hsts_preload(settings, tmp_path):
+    return use_settings(settings, https_settings(tmp_path, DJANGO_HSTS_PRELOAD="true"))
 
 
 def test_in_production_plain_http_is_redirected_to_https(client, db, production):
@@ -476,31 +413,20 @@ def test_in_production_hsts_preload_when_asked_covers_subdomains_too(
     assert set(directives[1:]) == {"includeSubDomains", "preload"}
 
 
-def test_in_production_https_reported_by_a_trusted_proxy_is_believed(
-    client, db, production, settings
+@pytest.mark.parametrize(
+    ("address", "believed"), [("10.0.0.1", True), ("203.0.113.7", False)], ids=["proxy", "other"]
+)
+def test_in_production_https_is_believed_only_from_a_trusted_proxy(
+    client, db, production, settings, address, believed
 ):
     settings.TRUSTED_PROXIES = (ipaddress.ip_network("10.0.0.0/8"),)
 
-    response = client.get(
-        "/privacy/", REMOTE_ADDR="10.0.0.1", headers={"X-Forwarded-Proto": "https"}
-    )
+    response = client.get("/privacy/", REMOTE_ADDR=address, headers={"X-Forwarded-Proto": "https"})
 
-    assert response.status_code == 200
-    assert "Strict-Transport-Security" in response
-
-
-def test_in_production_https_reported_by_anyone_else_is_not_believed(
-    client, db, production, settings
-):
-    settings.TRUSTED_PROXIES = (ipaddress.ip_network("10.0.0.0/8"),)
-
-    response = client.get(
-        "/privacy/", REMOTE_ADDR="203.0.113.7", headers={"X-Forwarded-Proto": "https"}
-    )
-
-    assert response.status_code == 301
-    assert response["Location"] == "https://testserver/privacy/"
-    assert "Strict-Transport-Security" not in response
+    assert response.status_code == (200 if believed else 301)
+    assert ("Strict-Transport-Security" in response) is believed
+    if not believed:
+        assert response["Location"] == "https://testserver/privacy/"
 
 
 def test_in_production_the_health_check_also_answers_over_plain_http(client, db, production):
