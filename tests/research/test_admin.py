@@ -2,8 +2,6 @@
 
 import re
 
-import pytest
-
 from research.models import KeyFinding, Study
 from tests.pages import admin_readonly, admin_rows, form_data
 
@@ -105,14 +103,3 @@ def test_admin_rejects_an_author_without_a_comma(superuser_client, make_study):
     assert response.status_code == 200
     assert "family name, comma, given names" in response.content.decode()
     assert Study.objects.get(pk=study.pk).authors == study.authors
-
-
-@pytest.mark.parametrize("path", ["", "{pk}/change/", "add/"])
-def test_anonymous_visitors_are_sent_to_the_admin_login(client, make_study, path):
-    study = make_study()
-    url = CHANGELIST + path.format(pk=study.pk)
-
-    response = client.get(url)
-
-    assert response.status_code == 302
-    assert response["Location"] == f"/admin/login/?next={url}"
