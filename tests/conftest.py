@@ -64,8 +64,41 @@ def make_study(db):
     return make
 
 
-def _staff_group(name):
-    return groups.staff_groups()[name]
+SLE_BODY = """\
+## What is SLE?
+
+Lupus is **an autoimmune disease**: the immune system attacks healthy parts of the body.
+
+## Symptoms
+
+- painful joints
+- feeling very tired
+
+## Treatment
+
+| Medicine | What it does |
+|---|---|
+| Hydroxychloroquine | Calms the immune system |
+"""
+
+
+@pytest.fixture
+def sle(make_condition):
+    """The clinic's page on lupus, at its real address."""
+    return make_condition(
+        name="Systemic lupus erythematosus (SLE)",
+        slug="systemic-lupus-erythematosus",
+        summary="What lupus is and how it is treated.",
+        body=SLE_BODY,
+        last_reviewed=datetime.date(2026, 11, 20),
+        next_review_due=datetime.date(2027, 11, 20),
+    )
+
+
+def _staff_member(django_user_model, username, group):
+    user = django_user_model.objects.create_user(username, is_staff=True)
+    user.groups.add(groups.staff_groups()[group])
+    return user
 
 
 @pytest.fixture
@@ -82,23 +115,17 @@ def superuser_client(client, superuser):
 
 @pytest.fixture
 def coordinator(django_user_model):
-    user = django_user_model.objects.create_user("coordinator", is_staff=True)
-    user.groups.add(_staff_group("Patient coordinators"))
-    return user
+    return _staff_member(django_user_model, "coordinator", "Patient coordinators")
 
 
 @pytest.fixture
 def content_editor(django_user_model):
-    user = django_user_model.objects.create_user("editor", is_staff=True)
-    user.groups.add(_staff_group("Content editors"))
-    return user
+    return _staff_member(django_user_model, "editor", "Content editors")
 
 
 @pytest.fixture
 def privacy_officer(django_user_model):
-    user = django_user_model.objects.create_user("privacy", is_staff=True)
-    user.groups.add(_staff_group("Privacy officers"))
-    return user
+    return _staff_member(django_user_model, "privacy", "Privacy officers")
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """The public condition pages: /conditions/ and /conditions/<slug>/ (SPEC §4, §5)."""
 
-import datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -8,34 +7,6 @@ import pytest
 from tests.pages import find_all, json_ld, page_text, parse
 
 SLE = "/conditions/systemic-lupus-erythematosus/"
-SLE_BODY = """\
-## What is SLE?
-
-Lupus is **an autoimmune disease**: the immune system attacks healthy parts of the body.
-
-## Symptoms
-
-- painful joints
-- feeling very tired
-
-## Treatment
-
-| Medicine | What it does |
-|---|---|
-| Hydroxychloroquine | Calms the immune system |
-"""
-
-
-@pytest.fixture
-def sle(make_condition):
-    return make_condition(
-        name="Systemic lupus erythematosus (SLE)",
-        slug="systemic-lupus-erythematosus",
-        summary="What lupus is and how it is treated.",
-        body=SLE_BODY,
-        last_reviewed=datetime.date(2026, 11, 20),
-        next_review_due=datetime.date(2027, 11, 20),
-    )
 
 
 def test_the_list_shows_published_conditions_only(client, sle, make_condition):

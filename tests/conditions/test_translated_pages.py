@@ -15,16 +15,6 @@ SLE = "/conditions/systemic-lupus-erythematosus/"
 
 
 @pytest.fixture
-def sle(make_condition):
-    return make_condition(
-        name="Systemic lupus erythematosus (SLE)",
-        slug="systemic-lupus-erythematosus",
-        body="## What is SLE?\n\nLupus is an autoimmune disease.",
-        last_reviewed=datetime.date(2026, 11, 20),
-    )
-
-
-@pytest.fixture
 def sle_es(sle):
     return ConditionTranslation.objects.create(
         condition=sle,

@@ -35,13 +35,6 @@ FINDINGS = [
 
 
 @pytest.fixture
-def sle(make_condition):
-    return make_condition(
-        name="Systemic lupus erythematosus (SLE)", slug="systemic-lupus-erythematosus"
-    )
-
-
-@pytest.fixture
 def follow_up(make_study, sle):
     return make_study(conditions=[sle], findings=FINDINGS, **FOLLOW_UP)
 
