@@ -65,13 +65,21 @@ def parse_bibtex(text):
     return kind, key, fields
 
 
-def test_the_ris_download_is_an_attachment_named_after_the_study(client, follow_up):
-    response = client.get(RIS)
+@pytest.mark.parametrize(
+    ("url", "content_type"),
+    [(RIS, "application/x-research-info-systems"), (BIB, "application/x-bibtex")],
+    ids=["ris", "bibtex"],
+)
+def test_a_citation_download_is_an_attachment_named_after_the_study(
+    client, follow_up, url, content_type
+):
+    response = client.get(url)
 
     assert response.status_code == 200
-    assert response["Content-Type"] == "application/x-research-info-systems; charset=utf-8"
+    assert response["Content-Type"] == f"{content_type}; charset=utf-8"
+    extension = url.rsplit(".", 1)[1]
     assert response["Content-Disposition"] == (
-        'attachment; filename="wang-2018-long-term-follow-up.ris"'
+        f'attachment; filename="wang-2018-long-term-follow-up.{extension}"'
     )
 
 
@@ -151,16 +159,6 @@ def test_non_ascii_author_names_come_through_in_utf8(client, make_study):
     response = client.get("/research/accents/cite.ris")
 
     assert ris_values(response, "AU") == ["Farge, Dominique", "Güneş, Ayşe"]
-
-
-def test_the_bibtex_download_is_an_attachment_named_after_the_study(client, follow_up):
-    response = client.get(BIB)
-
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/x-bibtex; charset=utf-8"
-    assert response["Content-Disposition"] == (
-        'attachment; filename="wang-2018-long-term-follow-up.bib"'
-    )
 
 
 def test_the_bibtex_entry_is_an_article_with_a_sensible_key(client, follow_up):

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from tests.pages import find_all, hrefs, json_ld, meta_tags, page_text, parse
+from tests.pages import Page, find_all, hrefs, json_ld, meta_tags, page_text, parse
 
 STUDY = "/research/wang-2018-long-term-follow-up/"
 FOLLOW_UP = {
@@ -149,14 +149,24 @@ def test_the_study_page_shows_the_full_citation(client, follow_up):
 
     assert "Dandan Wang, Huayong Zhang, Jun Liang, Gary S. Gilkeson, Lingyun Sun." in text
     assert "Stem Cell Reports 2018;10(3):933-941." in text
+    assert "https://doi.org/10.1016/j.stemcr.2018.01.029" in text
 
 
-def test_the_study_page_links_to_the_doi_and_pubmed(client, follow_up):
-    elements = parse(client.get(STUDY))
-
-    [doi] = find_all(elements, "a", href="https://doi.org/10.1016/j.stemcr.2018.01.029")
-    assert doi.text == "https://doi.org/10.1016/j.stemcr.2018.01.029"
-    assert find_all(elements, "a", href="https://pubmed.ncbi.nlm.nih.gov/29478901/")
+@pytest.mark.parametrize(
+    "href",
+    [
+        "https://doi.org/10.1016/j.stemcr.2018.01.029",
+        "https://pubmed.ncbi.nlm.nih.gov/29478901/",
+        "/research/wang-2018-long-term-follow-up/cite.ris",
+        "/research/wang-2018-long-term-follow-up/cite.bib",
+        "/conditions/systemic-lupus-erythematosus/",
+        "/inquire/?condition=systemic-lupus-erythematosus",
+    ],
+)
+def test_the_study_page_links_to_the_paper_its_citations_the_condition_and_the_form(
+    client, follow_up, href
+):
+    assert href in hrefs(client.get(STUDY))
 
 
 def test_the_study_page_links_to_the_trial_registration_when_there_is_one(client, make_study):
@@ -225,27 +235,13 @@ def test_the_key_findings_are_a_chart_with_the_numbers_written_out(client, follo
 
 
 def test_the_study_page_shows_the_summary_and_the_abstract(client, follow_up):
-    response = client.get(STUDY)
+    page = Page(client.get(STUDY))
 
-    html = response.content.decode()
-    assert '<h3 id="what-was-done">What was done</h3>' in html
-    assert "<strong>81 people</strong>" in html
-    assert "<p>Eighty-one patients were enrolled.</p>" in html
-    assert "<p>Our results demonstrated safety.</p>" in html
-
-
-def test_the_study_page_offers_ris_and_bibtex_downloads(client, follow_up):
-    links = hrefs(client.get(STUDY))
-
-    assert "/research/wang-2018-long-term-follow-up/cite.ris" in links
-    assert "/research/wang-2018-long-term-follow-up/cite.bib" in links
-
-
-def test_the_study_page_links_to_the_condition_page_and_the_form(client, follow_up):
-    links = hrefs(client.get(STUDY))
-
-    assert "/conditions/systemic-lupus-erythematosus/" in links
-    assert "/inquire/?condition=systemic-lupus-erythematosus" in links
+    assert page.find("h3", id="what-was-done").text == "What was done"
+    assert "81 people" in [strong.text for strong in page.find_all("strong")]
+    paragraphs = [p.text for p in page.find_all("p")]
+    assert "Eighty-one patients were enrolled." in paragraphs
+    assert "Our results demonstrated safety." in paragraphs
 
 
 def test_the_study_page_does_not_link_to_an_unpublished_condition(
