@@ -18,31 +18,34 @@ VAR = "CLINIC_TEST_SETTING"
 
 
 @pytest.fixture
-def unset(monkeypatch):
-    monkeypatch.delenv(VAR, raising=False)
+def set_to(monkeypatch):
+    """Gives the variable a value, or none at all for None."""
+
+    def set_to(value):
+        if value is None:
+            monkeypatch.delenv(VAR, raising=False)
+        else:
+            monkeypatch.setenv(VAR, value)
+
+    return set_to
 
 
 # --- env_bool ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["1", "true", "True", "YES", "on", " true "])
-def test_env_bool_reads_true(monkeypatch, value):
+@pytest.mark.parametrize(
+    ("value", "meaning"),
+    [(v, True) for v in ["1", "true", "True", "YES", "on", " true "]]
+    + [(v, False) for v in ["0", "false", "FALSE", "no", "Off", " no "]],
+)
+def test_env_bool_reads_yes_and_no_words(monkeypatch, value, meaning):
     monkeypatch.setenv(VAR, value)
-    assert env_bool(VAR, False) is True
-
-
-@pytest.mark.parametrize("value", ["0", "false", "FALSE", "no", "Off", " no "])
-def test_env_bool_reads_false(monkeypatch, value):
-    monkeypatch.setenv(VAR, value)
-    assert env_bool(VAR, True) is False
+    assert env_bool(VAR, not meaning) is meaning
 
 
 @pytest.mark.parametrize("value", [None, "", "   "])
-def test_env_bool_falls_back_to_the_default_when_unset_or_blank(monkeypatch, value):
-    if value is None:
-        monkeypatch.delenv(VAR, raising=False)
-    else:
-        monkeypatch.setenv(VAR, value)
+def test_env_bool_falls_back_to_the_default_when_unset_or_blank(set_to, value):
+    set_to(value)
     assert env_bool(VAR, True) is True
     assert env_bool(VAR, False) is False
 
@@ -62,9 +65,9 @@ def test_env_int_reads_whole_numbers(monkeypatch):
     assert env_int(VAR, 25) == 587
 
 
-def test_env_int_falls_back_to_the_default(monkeypatch, unset):
-    assert env_int(VAR, 25) == 25
-    monkeypatch.setenv(VAR, "")
+@pytest.mark.parametrize("value", [None, ""])
+def test_env_int_falls_back_to_the_default(set_to, value):
+    set_to(value)
     assert env_int(VAR, 25) == 25
 
 
@@ -100,11 +103,8 @@ def test_env_list_splits_on_commas_and_trims(monkeypatch):
 
 
 @pytest.mark.parametrize("value", [None, "", " , ,"])
-def test_env_list_falls_back_to_the_default(monkeypatch, value):
-    if value is None:
-        monkeypatch.delenv(VAR, raising=False)
-    else:
-        monkeypatch.setenv(VAR, value)
+def test_env_list_falls_back_to_the_default(set_to, value):
+    set_to(value)
     assert env_list(VAR, ["a"]) == ["a"]
     assert env_list(VAR) == []
 
