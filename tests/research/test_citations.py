@@ -1,6 +1,5 @@
 """Citations: the RIS and BibTeX downloads (SPEC §4, §6) and the model logic behind them."""
 
-import datetime
 import re
 
 import pytest
@@ -10,25 +9,6 @@ from research.models import KeyFinding, Study
 
 RIS = "/research/wang-2018-long-term-follow-up/cite.ris"
 BIB = "/research/wang-2018-long-term-follow-up/cite.bib"
-AUTHORS = "Wang, Dandan\nZhang, Huayong\nLiang, Jun\nGilkeson, Gary S.\nSun, Lingyun"
-
-
-@pytest.fixture
-def follow_up(make_study):
-    return make_study(
-        title="A Long-Term Follow-up Study of Allogeneic Mesenchymal Stem Cell Transplantation",
-        slug="wang-2018-long-term-follow-up",
-        authors=AUTHORS,
-        journal="Stem Cell Reports",
-        year=2018,
-        published_on=datetime.date(2018, 3, 13),
-        volume="10",
-        issue="3",
-        pages="933-941",
-        doi="10.1016/j.stemcr.2018.01.029",
-        pmid="29478901",
-        abstract="Eighty-one patients were enrolled.\n\nOur results demonstrated safety.",
-    )
 
 
 def ris_lines(response):
@@ -264,7 +244,10 @@ def test_a_malformed_or_impossible_count_is_rejected(count):
         ("Wang, Dandan\nLi, Jing", "Wang D, Li J"),
         ("Wang, Dandan\nLi, Jing\nZhang, Yu", "Wang D, Li J, Zhang Y"),
         ("Wang, Dandan\nLi, Jing\nZhang, Yu\nSun, Lingyun", "Wang D, Li J, … Sun L"),
-        (AUTHORS, "Wang D, Zhang H, … Sun L"),
+        (
+            "Wang, Dandan\nZhang, Huayong\nLiang, Jun\nGilkeson, Gary S.\nSun, Lingyun",
+            "Wang D, Zhang H, … Sun L",
+        ),
         ("Gilkeson, Gary S.\nLim, Teck Onn", "Gilkeson GS, Lim TO"),
         ("\n  Wang, Dandan  \n\nLi, Jing\n", "Wang D, Li J"),
     ],

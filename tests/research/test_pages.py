@@ -7,36 +7,6 @@ import pytest
 from tests.pages import Page, find_all, hrefs, json_ld, meta_tags, page_text, parse
 
 STUDY = "/research/wang-2018-long-term-follow-up/"
-FOLLOW_UP = {
-    "title": (
-        "A Long-Term Follow-up Study of Allogeneic Mesenchymal Stem/Stromal Cell Transplantation"
-        " in Patients with Drug-Resistant Systemic Lupus Erythematosus"
-    ),
-    "slug": "wang-2018-long-term-follow-up",
-    "authors": "Wang, Dandan\nZhang, Huayong\nLiang, Jun\nGilkeson, Gary S.\nSun, Lingyun",
-    "journal": "Stem Cell Reports",
-    "year": 2018,
-    "published_on": datetime.date(2018, 3, 13),
-    "volume": "10",
-    "issue": "3",
-    "pages": "933-941",
-    "doi": "10.1016/j.stemcr.2018.01.029",
-    "pmid": "29478901",
-    "design": "Long-term (5-year) follow-up of patients given donor MSCs, no control group",
-    "participants": 81,
-    "summary": "## What was done\n\nDoctors followed **81 people** for five years.",
-    "abstract": "Eighty-one patients were enrolled.\n\nOur results demonstrated safety.",
-}
-FINDINGS = [
-    ("Alive 5 years after treatment (of all 81)", "84 %", "68/81"),
-    ("In remission at 5 years (of all 81)", "34 %", "28/81"),
-    ("Fall in disease activity score", "from 10 to 4", ""),
-]
-
-
-@pytest.fixture
-def follow_up(make_study, sle):
-    return make_study(conditions=[sle], findings=FINDINGS, **FOLLOW_UP)
 
 
 def study_cards(response):
@@ -71,10 +41,10 @@ def test_the_list_shows_published_studies_newest_first(client, make_study):
 def test_each_study_in_the_list_shows_its_citation_design_participants_and_findings(
     client, follow_up
 ):
-    card = study_cards(client.get("/research/"))[FOLLOW_UP["title"]]
+    card = study_cards(client.get("/research/"))[follow_up.title]
 
     assert "Wang D, Zhang H, … Sun L. Stem Cell Reports, 2018." in card.text
-    assert f"Design {FOLLOW_UP['design']}" in card.text
+    assert f"Design {follow_up.design}" in card.text
     assert "Participants 81" in card.text
     assert "Alive 5 years after treatment (of all 81): 84 % (68 of 81)" in card.text
     assert "In remission at 5 years (of all 81): 34 % (28 of 81)" in card.text
@@ -190,7 +160,7 @@ def test_the_study_page_has_google_scholar_meta_tags(client, follow_up):
     tags = [(name, content) for name, content in meta_tags(client.get(STUDY)) if name]
     citation = dict(tags)
 
-    assert citation["citation_title"] == FOLLOW_UP["title"]
+    assert citation["citation_title"] == follow_up.title
     assert [content for name, content in tags if name == "citation_author"] == [
         "Wang, Dandan",
         "Zhang, Huayong",
@@ -263,9 +233,9 @@ def test_the_study_page_describes_the_paper_as_a_scholarly_article(client, follo
 
     assert data["@context"] == "https://schema.org"
     assert data["@type"] == "ScholarlyArticle"
-    assert data["headline"] == FOLLOW_UP["title"]
+    assert data["headline"] == follow_up.title
     assert data["sameAs"] == "https://doi.org/10.1016/j.stemcr.2018.01.029"
-    assert {"@type": "PropertyValue", "propertyID": "DOI", "value": FOLLOW_UP["doi"]} in data[
+    assert {"@type": "PropertyValue", "propertyID": "DOI", "value": follow_up.doi} in data[
         "identifier"
     ]
     assert [author["familyName"] for author in data["author"]][0] == "Wang"
