@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests.pages import Page
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -164,9 +166,9 @@ class Site:
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), error.read().decode()
 
-    def connect(self):
+    def connect(self, source=None):
         return http.client.HTTPConnection(
-            "127.0.0.1", self.port, timeout=5, source_address=(self.client_address, 0)
+            "127.0.0.1", self.port, timeout=5, source_address=(source or self.client_address, 0)
         )
 
     def wait_until_healthy(self, timeout=20):
@@ -208,21 +210,24 @@ class Site:
         self.log.close()
 
 
-def inquiry_form(site):
-    """A fresh form from the site: its CSRF cookie and the form's hidden fields."""
-    connection = site.connect()
+def inquiry_form(site, source=None):
+    """A fresh form from the site (or anything with its connect()): its CSRF cookie and the
+    form's hidden fields."""
+    connection = site.connect(source)
     connection.request("GET", "/inquire/")
     response = connection.getresponse()
     page = response.read().decode()
     connection.close()
     assert response.status == 200
     cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie"))[1]
-    fields = dict(re.findall(r'name="(csrfmiddlewaretoken|form_token)" value="([^"]*)"', page))
-    assert set(fields) == {"csrfmiddlewaretoken", "form_token"}
-    return cookie, fields
+    form = Page(page)
+    return cookie, {
+        name: form.find("input", name=name).attrs["value"]
+        for name in ("csrfmiddlewaretoken", "form_token")
+    }
 
 
-def post_inquiry(site, cookie, fields, **values):
+def post_inquiry(site, cookie, fields, source=None, headers=(), **values):
     """POST the form on a new connection (gunicorn's sync workers take turns accepting them)."""
     body = urlencode(
         {
@@ -236,7 +241,7 @@ def post_inquiry(site, cookie, fields, **values):
             **values,
         }
     )
-    connection = site.connect()
+    connection = site.connect(source)
     connection.request(
         "POST",
         "/inquire/",
@@ -244,6 +249,7 @@ def post_inquiry(site, cookie, fields, **values):
         headers={
             "Content-Type": "application/x-www-form-urlencoded",
             "Cookie": f"csrftoken={cookie}",
+            **dict(headers),
         },
     )
     response = connection.getresponse()
