@@ -17,17 +17,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests import serving
 from tests.pages import Page
-from tests.serving import (
-    Site,
-    finished,
-    free_port,
-    inquiry_form,
-    manage,
-    post_inquiry,
-    prepare_site,
-    production_env,
-)
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 CONF = Path(settings.BASE_DIR) / "deploy" / "nginx.conf"
@@ -71,11 +62,13 @@ def front(tmp_path_factory):
         # nginx connects from 127.0.0.1: only then does the site read the address it appended.
         "TRUSTED_PROXIES": "127.0.0.1",
     }
-    env = prepare_site(folder, **shared)
-    site = Site(production_env(folder, free_port(), **shared), folder / "site.log")
+    env = serving.prepare_site(folder, **shared)
+    site = serving.Site(
+        serving.production_env(folder, serving.free_port(), **shared), folder / "site.log"
+    )
     run_dir = folder / "run"
     run_dir.mkdir()
-    port = free_port()
+    port = serving.free_port()
     conf = folder / "nginx.conf"
     conf.write_text(
         filled_in(run_dir, f"127.0.0.1:{port}", f"127.0.0.1:{site.port}", folder / "static")
@@ -169,7 +162,7 @@ def test_an_edit_shows_through_nginx_once_the_lifetime_ends(front, tmp_path):
     condition.write_text(
         re.sub(r'(?m)^summary = "', 'summary = "Edited. ', condition.read_text(), count=1)
     )
-    finished(manage(front.env, "load_content", str(content)))
+    serving.finished(serving.manage(front.env, "load_content", str(content)))
 
     time.sleep(LIFETIME + 1.1)
     response, body = front.request("GET", "/conditions/")
@@ -229,5 +222,5 @@ def test_the_site_counts_each_client_behind_nginx_by_its_own_address(front):
 
 
 def post_from(front, source, forged):
-    cookie, fields = inquiry_form(front, source)
-    return post_inquiry(front, cookie, fields, source, {"X-Forwarded-For": forged})
+    cookie, fields = serving.inquiry_form(front, source)
+    return serving.post_inquiry(front, cookie, fields, source, {"X-Forwarded-For": forged})
