@@ -57,6 +57,17 @@ def notice_text(client):
     return main.text
 
 
+def test_the_notice_says_what_is_collected_why_for_how_long_and_the_patients_rights(client):
+    headings = [h2.text for h2 in find_all(parse(client.get("/privacy/")), "h2")]
+
+    assert headings == [
+        "What we collect",
+        "Why we collect it",
+        "How long we keep it",
+        "Your rights: a copy, a correction or deletion",
+    ]
+
+
 def test_every_field_and_record_of_an_inquiry_has_its_words_in_the_notice():
     assert stored_with_an_inquiry() == set(NAMED_IN_THE_NOTICE)
 
