@@ -159,20 +159,6 @@ def test_a_condition_name_cannot_break_out_of_the_json_ld_block(client, make_con
     assert find_all(parse(response), "h1")[0].text == name
 
 
-def test_the_page_needs_at_most_three_queries(
-    client, sle, make_study, django_assert_max_num_queries
-):
-    finding = ("Alive after 5 years", "84 %", "68/81")
-    for n in range(3):
-        make_study(slug=f"lupus-study-{n}", conditions=[sle], findings=[finding] * 4)
-
-    with django_assert_max_num_queries(3):
-        response = client.get(SLE)
-
-    assert response.status_code == 200
-    assert "/research/lupus-study-2/" in response.content.decode()
-
-
 def test_a_script_in_the_body_never_reaches_the_page(client, make_condition):
     body = "\n\n".join(
         [
