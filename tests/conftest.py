@@ -12,48 +12,50 @@ from tests import groups, serving
 _numbers = itertools.count(1)
 
 
+# What made rows hold unless a test says otherwise; "{n}" becomes a number no other row has.
+CONDITION = {
+    "name": "Condition {n}",
+    "slug": "condition-{n}",
+    "summary": "A one-line summary.",
+    "body": "## About\n\nSome text.",
+    "published": True,
+    "last_reviewed": datetime.date(2026, 11, 1),
+    "next_review_due": datetime.date(2027, 11, 1),
+    "reviewed_by": "Medical content team",
+}
+STUDY = {
+    "title": "A study of things number {n}",
+    "slug": "study-{n}",
+    "authors": "Wang, Dandan\nLi, Jing\nZhang, Yu\nSun, Lingyun",
+    "journal": "Arthritis Research & Therapy",
+    "year": 2014,
+    "volume": "16",
+    "issue": "2",
+    "pages": "R79",
+    "doi": "10.1186/ar9{n:03d}",
+    "pmid": "2466{n:04d}",
+    "design": "Single-arm study, no control group",
+    "participants": 40,
+    "summary": "## What was done\n\nPlain words.",
+    "published": True,
+}
+
+
+def numbered(model, defaults, fields):
+    n = next(_numbers)
+    values = {k: v.format(n=n) if isinstance(v, str) else v for k, v in defaults.items()}
+    return model.objects.create(**(values | fields))
+
+
 @pytest.fixture
 def make_condition(db):
-    def make(**fields):
-        n = next(_numbers)
-        values = {
-            "name": f"Condition {n}",
-            "slug": f"condition-{n}",
-            "summary": "A one-line summary.",
-            "body": "## About\n\nSome text.",
-            "published": True,
-            "last_reviewed": datetime.date(2026, 11, 1),
-            "next_review_due": datetime.date(2027, 11, 1),
-            "reviewed_by": "Medical content team",
-        }
-        values.update(fields)
-        return Condition.objects.create(**values)
-
-    return make
+    return lambda **fields: numbered(Condition, CONDITION, fields)
 
 
 @pytest.fixture
 def make_study(db):
     def make(conditions=(), findings=(), **fields):
-        n = next(_numbers)
-        values = {
-            "title": f"A study of things number {n}",
-            "slug": f"study-{n}",
-            "authors": "Wang, Dandan\nLi, Jing\nZhang, Yu\nSun, Lingyun",
-            "journal": "Arthritis Research & Therapy",
-            "year": 2014,
-            "volume": "16",
-            "issue": "2",
-            "pages": "R79",
-            "doi": f"10.1186/ar{4500 + n}",
-            "pmid": str(24661600 + n),
-            "design": "Single-arm study, no control group",
-            "participants": 40,
-            "summary": "## What was done\n\nPlain words.",
-            "published": True,
-        }
-        values.update(fields)
-        study = Study.objects.create(**values)
+        study = numbered(Study, STUDY, fields)
         study.conditions.set(conditions)
         for order, (label, value, count) in enumerate(findings):
             KeyFinding.objects.create(
@@ -64,8 +66,44 @@ def make_study(db):
     return make
 
 
-def _staff_group(name):
-    return groups.staff_groups()[name]
+SLE_BODY = """\
+## What is SLE?
+
+Lupus is **an autoimmune disease**: the immune system attacks healthy parts of the body.
+
+## Symptoms
+
+- painful joints
+- feeling very tired
+
+## Treatment
+
+| Medicine | What it does |
+|---|---|
+| Hydroxychloroquine | Calms the immune system |
+"""
+
+
+SLE = {
+    "name": "Systemic lupus erythematosus (SLE)",
+    "slug": "systemic-lupus-erythematosus",
+    "summary": "What lupus is and how it is treated.",
+    "body": SLE_BODY,
+    "last_reviewed": datetime.date(2026, 11, 20),
+    "next_review_due": datetime.date(2027, 11, 20),
+}
+
+
+@pytest.fixture
+def sle(make_condition):
+    """The clinic's page on lupus, at its real address."""
+    return make_condition(**SLE)
+
+
+def _staff_member(django_user_model, username, group):
+    user = django_user_model.objects.create_user(username, is_staff=True)
+    user.groups.add(groups.staff_groups()[group])
+    return user
 
 
 @pytest.fixture
@@ -82,23 +120,17 @@ def superuser_client(client, superuser):
 
 @pytest.fixture
 def coordinator(django_user_model):
-    user = django_user_model.objects.create_user("coordinator", is_staff=True)
-    user.groups.add(_staff_group("Patient coordinators"))
-    return user
+    return _staff_member(django_user_model, "coordinator", "Patient coordinators")
 
 
 @pytest.fixture
 def content_editor(django_user_model):
-    user = django_user_model.objects.create_user("editor", is_staff=True)
-    user.groups.add(_staff_group("Content editors"))
-    return user
+    return _staff_member(django_user_model, "editor", "Content editors")
 
 
 @pytest.fixture
 def privacy_officer(django_user_model):
-    user = django_user_model.objects.create_user("privacy", is_staff=True)
-    user.groups.add(_staff_group("Privacy officers"))
-    return user
+    return _staff_member(django_user_model, "privacy", "Privacy officers")
 
 
 @pytest.fixture

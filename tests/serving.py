@@ -4,6 +4,7 @@ from, the running pair of processes, and requests to it over real HTTP."""
 import http.client
 import os
 import re
+import runpy
 import signal
 import socket
 import subprocess
@@ -11,9 +12,12 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from unittest import mock
 from urllib.parse import urlencode
 
 import pytest
+
+from tests.pages import Page
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,56 +28,86 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def production_env(instance, port, **extra):
+def _deployment_variables():
+    """Every variable .env.example documents, and the others the site or gunicorn read."""
+    documented = re.findall(r"(?m)^#? ?([A-Z][A-Z0-9_]*)=", (BASE_DIR / ".env.example").read_text())
+    return {*documented, "CACHE_URL", "REDIS_URL", "HOST", "TIME_ZONE", "GUNICORN_CMD_ARGS"}
+
+
+def production_env(folder, port=None, **extra):
+    """The environment of a deployment whose database and static files live in `folder`, with
+    nothing from this test run's own settings. With `port` it serves plain HTTP on that loopback
+    port, as tests reach it; without, it is the HTTPS site a real deployment is. A value of None
+    in `extra` leaves that variable out."""
+    # The production settings with STATIC_ROOT in the test's own folder: var/static is shared with
+    # whoever else runs `make serve` or collectstatic on this checkout meanwhile.
+    (folder / "serve_test_settings.py").write_text(
+        f"from clinic.settings import *  # noqa: F403\n\nSTATIC_ROOT = {str(folder / 'static')!r}\n"
+    )
+    leaked = _deployment_variables()
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "INQUIRY_", "EMAIL_"))
-        and name not in {"DATABASE_URL", "CACHE_URL", "REDIS_URL", "SITE_URL", "WEB_CONCURRENCY"}
+        if not name.startswith(("DJANGO_", "INQUIRY_", "EMAIL_")) and name not in leaked
     }
     env.update(
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY=os.urandom(32).hex(),
-        SITE_URL=f"http://127.0.0.1:{port}",
-        PORT=str(port),
-        HOST="127.0.0.1",
-        DJANGO_HTTPS="false",
+        SITE_URL="https://clinic.example",
         INQUIRY_NOTIFY_EMAILS="staff@example.com",
-        DATABASE_URL=f"sqlite:///{instance / 'db.sqlite3'}",
+        DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}",
         WEB_CONCURRENCY="2",
         PY=sys.executable,
-        # The production settings with STATIC_ROOT in the test's own folder: var/static is shared
-        # with whoever else runs `make serve` or collectstatic on this checkout meanwhile.
         DJANGO_SETTINGS_MODULE="serve_test_settings",
-        PYTHONPATH=os.pathsep.join([str(instance), str(BASE_DIR)]),
+        PYTHONPATH=os.pathsep.join([str(folder), str(BASE_DIR)]),
     )
+    if port is not None:
+        env.update(
+            SITE_URL=f"http://127.0.0.1:{port}",
+            PORT=str(port),
+            HOST="127.0.0.1",
+            DJANGO_HTTPS="false",
+        )
     env.update(extra)
-    return env
+    return {name: value for name, value in env.items() if value is not None}
 
 
-def manage(env, *args):
+def production_settings(folder, **extra):
+    """The settings module as `production_env(folder, **extra)` makes it, read in this process:
+    the settings are plain Python over environment variables, so no subprocess is needed."""
+    env = production_env(folder, **extra)
+    with mock.patch.dict(os.environ, env, clear=True):
+        return runpy.run_path(str(BASE_DIR / "clinic" / "settings.py"))
+
+
+def manage(env, *args, **options):
+    """`manage.py` with these arguments in a process of its own; its output comes in one stream
+    unless `options` (for subprocess.Popen) say otherwise."""
     return subprocess.Popen(
         [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        **{"cwd": BASE_DIR, "env": env, "stdout": subprocess.PIPE, "stderr": subprocess.STDOUT}
+        | options,
     )
 
 
 def finished(process, timeout=60):
+    """The output of a process that must succeed."""
     output = process.communicate(timeout=timeout)[0].decode()
     assert process.returncode == 0, output[-3000:]
+    return output
+
+
+def failed(process, timeout=60):
+    """The output of a process that must fail."""
+    output = process.communicate(timeout=timeout)[0].decode()
+    assert process.returncode != 0, output[-3000:]
     return output
 
 
 def prepare_instance(folder, **extra):
     """`folder` with a migrated database (SQLite in `folder` unless `extra` names another) and
     collected static files, as `make serve` prepares them."""
-    (folder / "serve_test_settings.py").write_text(
-        f"from clinic.settings import *  # noqa: F403\n\nSTATIC_ROOT = {str(folder / 'static')!r}\n"
-    )
-    env = production_env(folder, 8000, **extra)
+    env = production_env(folder, **extra)
     collect = manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     finished(manage(env, "migrate", "--noinput", "--verbosity", "0"))
     finished(manage(env, "createcachetable"))
@@ -132,9 +166,9 @@ class Site:
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), error.read().decode()
 
-    def connect(self):
+    def connect(self, source=None):
         return http.client.HTTPConnection(
-            "127.0.0.1", self.port, timeout=5, source_address=(self.client_address, 0)
+            "127.0.0.1", self.port, timeout=5, source_address=(source or self.client_address, 0)
         )
 
     def wait_until_healthy(self, timeout=20):
@@ -176,21 +210,24 @@ class Site:
         self.log.close()
 
 
-def inquiry_form(site):
-    """A fresh form from the site: its CSRF cookie and the form's hidden fields."""
-    connection = site.connect()
+def inquiry_form(site, source=None):
+    """A fresh form from the site (or anything with its connect()): its CSRF cookie and the
+    form's hidden fields."""
+    connection = site.connect(source)
     connection.request("GET", "/inquire/")
     response = connection.getresponse()
     page = response.read().decode()
     connection.close()
     assert response.status == 200
     cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie"))[1]
-    fields = dict(re.findall(r'name="(csrfmiddlewaretoken|form_token)" value="([^"]*)"', page))
-    assert set(fields) == {"csrfmiddlewaretoken", "form_token"}
-    return cookie, fields
+    form = Page(page)
+    return cookie, {
+        name: form.find("input", name=name).attrs["value"]
+        for name in ("csrfmiddlewaretoken", "form_token")
+    }
 
 
-def post_inquiry(site, cookie, fields, **values):
+def post_inquiry(site, cookie, fields, source=None, headers=(), **values):
     """POST the form on a new connection (gunicorn's sync workers take turns accepting them)."""
     body = urlencode(
         {
@@ -204,7 +241,7 @@ def post_inquiry(site, cookie, fields, **values):
             **values,
         }
     )
-    connection = site.connect()
+    connection = site.connect(source)
     connection.request(
         "POST",
         "/inquire/",
@@ -212,6 +249,7 @@ def post_inquiry(site, cookie, fields, **values):
         headers={
             "Content-Type": "application/x-www-form-urlencoded",
             "Cookie": f"csrftoken={cookie}",
+            **dict(headers),
         },
     )
     response = connection.getresponse()
@@ -223,7 +261,7 @@ def post_inquiry(site, cookie, fields, **values):
 def prepare_site(folder, **extra):
     """What `make serve` does before it starts, with the content loaded too; returns the env."""
     prepare_instance(folder, **extra)
-    env = production_env(folder, 8000, **extra)
+    env = production_env(folder, **extra)
     finished(manage(env, "load_content"))
     return env
 

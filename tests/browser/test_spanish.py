@@ -3,10 +3,9 @@
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from inquiries.models import Inquiry
-from tests.browser.test_public_pages import WCAG_22_AA
+from tests.browser.test_public_pages import assert_no_wcag_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,16 +13,11 @@ SLE = "/es/conditions/systemic-lupus-erythematosus/"
 STUDY = "/es/research/wang-2018-long-term-follow-up/"
 
 
-def assert_no_violations(page):
-    results = Axe().run(page, options=WCAG_22_AA)
-    assert results.violations_count == 0, results.generate_report()
-
-
 @pytest.mark.parametrize("path", ["/es/", SLE, STUDY, "/es/research/", "/es/no-such-page/"])
 def test_spanish_page_has_no_wcag_violations(site, page, path):
     page.goto(site + path)
     assert page.locator("html").get_attribute("lang") == "es"
-    assert_no_violations(page)
+    assert_no_wcag_violations(page)
 
 
 def test_the_spanish_form_with_errors_has_no_wcag_violations(site, page):
@@ -36,7 +30,7 @@ def test_the_spanish_form_with_errors_has_no_wcag_violations(site, page):
     assert "Por favor, revise" in summary.inner_text()
     assert page.get_by_role("textbox", name="Nombre completo").input_value() == "María López"
     assert page.title().startswith("Error:")
-    assert_no_violations(page)
+    assert_no_wcag_violations(page)
 
 
 def test_a_visitor_reads_the_spanish_sle_page_and_writes_in_spanish(site, page, mailoutbox):

@@ -9,7 +9,7 @@ from django.core.management import CommandError
 
 from conditions.models import ConditionTranslation
 from research.models import StudyTranslation
-from tests.clinic.test_load_content import ContentFolder, document, load, snapshot
+from tests.clinic.content_files import document, load, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +25,6 @@ STUDY_ES = {
     "original_reviewed": datetime.date(2026, 11, 20),
     "findings": ["Vivos al final del seguimiento", "Alguna respuesta"],
 }
-
-
-@pytest.fixture
-def content(tmp_path):
-    return ContentFolder(tmp_path / "content")
 
 
 def translation(content, kind, filename, fields, body="## Sobre\n\nTexto.\n"):

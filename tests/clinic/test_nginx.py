@@ -13,12 +13,12 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
 
-from tests.serving import Site, finished, free_port, manage, prepare_site, production_env
+from tests import serving
+from tests.pages import Page
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 CONF = Path(settings.BASE_DIR) / "deploy" / "nginx.conf"
@@ -62,11 +62,13 @@ def front(tmp_path_factory):
         # nginx connects from 127.0.0.1: only then does the site read the address it appended.
         "TRUSTED_PROXIES": "127.0.0.1",
     }
-    env = prepare_site(folder, **shared)
-    site = Site(production_env(folder, free_port(), **shared), folder / "site.log")
+    env = serving.prepare_site(folder, **shared)
+    site = serving.Site(
+        serving.production_env(folder, serving.free_port(), **shared), folder / "site.log"
+    )
     run_dir = folder / "run"
     run_dir.mkdir()
-    port = free_port()
+    port = serving.free_port()
     conf = folder / "nginx.conf"
     conf.write_text(
         filled_in(run_dir, f"127.0.0.1:{port}", f"127.0.0.1:{site.port}", folder / "static")
@@ -100,10 +102,13 @@ class Front:
     def __init__(self, port, env, folder, site):
         self.port, self.env, self.folder, self.site = port, env, folder, site
 
-    def request(self, method, path, body=None, headers=None, source="127.0.0.1"):
-        connection = http.client.HTTPConnection(
-            "127.0.0.1", self.port, timeout=10, source_address=(source, 0)
+    def connect(self, source=None):
+        return http.client.HTTPConnection(
+            "127.0.0.1", self.port, timeout=10, source_address=(source or "127.0.0.1", 0)
         )
+
+    def request(self, method, path, body=None, headers=None, source=None):
+        connection = self.connect(source)
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
         content = response.read()
@@ -114,8 +119,12 @@ class Front:
 def test_static_files_come_from_disk_with_a_long_lifetime(front):
     # A file whitenoise has never seen: only nginx can serve it.
     (front.folder / "static" / "css" / "extra.0123456789ab.css").write_text("p { margin: 0 }")
-    page = front.request("GET", "/")[1].decode()
-    stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', page)[1]
+    page = Page(front.request("GET", "/")[1].decode())
+    [stylesheet] = [
+        link.attrs["href"]
+        for link in page.find_all("link", rel="stylesheet")
+        if re.fullmatch(r"/static/css/site\.[0-9a-f]{12}\.css", link.attrs["href"])
+    ]
 
     response, css = front.request("GET", stylesheet, headers={"Accept-Encoding": "gzip"})
     extra, extra_css = front.request("GET", "/static/css/extra.0123456789ab.css")
@@ -153,7 +162,7 @@ def test_an_edit_shows_through_nginx_once_the_lifetime_ends(front, tmp_path):
     condition.write_text(
         re.sub(r'(?m)^summary = "', 'summary = "Edited. ', condition.read_text(), count=1)
     )
-    finished(manage(front.env, "load_content", str(content)))
+    serving.finished(serving.manage(front.env, "load_content", str(content)))
 
     time.sleep(LIFETIME + 1.1)
     response, body = front.request("GET", "/conditions/")
@@ -170,7 +179,7 @@ def test_a_page_with_the_form_is_never_kept(front, path):
         assert response.status == 200
         assert response.getheader("X-Cache-Status") != "HIT"
         assert "csrftoken=" in response.getheader("Set-Cookie")
-        tokens.add(re.search(rb'name="form_token" value="([^"]+)"', body)[1])
+        tokens.add(Page(body.decode()).find("input", name="form_token").attrs["value"])
     assert len(tokens) == 2
 
 
@@ -213,30 +222,5 @@ def test_the_site_counts_each_client_behind_nginx_by_its_own_address(front):
 
 
 def post_from(front, source, forged):
-    response, body = front.request("GET", "/inquire/", source=source)
-    cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie"))[1]
-    fields = dict(
-        re.findall(r'name="(csrfmiddlewaretoken|form_token)" value="([^"]*)"', body.decode())
-    )
-    response, _ = front.request(
-        "POST",
-        "/inquire/",
-        body=urlencode(
-            {
-                **fields,
-                "name": "Behind A Proxy",
-                "email": "proxy.test@example.com",
-                "condition": "other",
-                "message": "Checking the client address behind nginx.",
-                "contact_preference": "email",
-                "consent": "on",
-            }
-        ),
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={cookie}",
-            "X-Forwarded-For": forged,
-        },
-        source=source,
-    )
-    return response.status
+    cookie, fields = serving.inquiry_form(front, source)
+    return serving.post_inquiry(front, cookie, fields, source, {"X-Forwarded-For": forged})

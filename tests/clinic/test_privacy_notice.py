@@ -94,6 +94,32 @@ def notice_text(client, language="en"):
     return main.text
 
 
+@pytest.mark.parametrize(
+    ("language", "headings"),
+    [
+        ("en", [
+            "What we collect",
+            "Why we collect it",
+            "How long we keep it",
+            "Your rights: a copy, a correction or deletion",
+        ]),
+        ("es", [
+            "Qué datos guardamos",
+            "Para qué los guardamos",
+            "Cuánto tiempo los conservamos",
+            "Sus derechos: una copia, una corrección o el borrado",
+        ]),
+    ],
+)  # fmt: skip
+def test_the_notice_says_what_is_collected_why_for_how_long_and_the_patients_rights(
+    client, language, headings
+):
+    prefix = "" if language == "en" else f"/{language}"
+    page = client.get(f"{prefix}/privacy/")
+
+    assert [h2.text for h2 in find_all(parse(page), "h2")] == headings
+
+
 @pytest.mark.parametrize("language", NOTICE)
 def test_every_field_and_record_of_an_inquiry_has_its_words_in_the_notice(language):
     assert stored_with_an_inquiry() == set(NAMED_IN_THE_NOTICE[language])

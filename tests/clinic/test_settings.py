@@ -5,7 +5,6 @@ import os
 import secrets
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,36 +12,40 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from clinic.env import database_from_url, env_bool, env_int, env_list, env_str
+from tests.serving import failed, finished, free_port, manage, production_env, production_settings
 
 VAR = "CLINIC_TEST_SETTING"
 
 
 @pytest.fixture
-def unset(monkeypatch):
-    monkeypatch.delenv(VAR, raising=False)
+def set_to(monkeypatch):
+    """Gives the variable a value, or none at all for None."""
+
+    def set_to(value):
+        if value is None:
+            monkeypatch.delenv(VAR, raising=False)
+        else:
+            monkeypatch.setenv(VAR, value)
+
+    return set_to
 
 
 # --- env_bool ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["1", "true", "True", "YES", "on", " true "])
-def test_env_bool_reads_true(monkeypatch, value):
+@pytest.mark.parametrize(
+    ("value", "meaning"),
+    [(v, True) for v in ["1", "true", "True", "YES", "on", " true "]]
+    + [(v, False) for v in ["0", "false", "FALSE", "no", "Off", " no "]],
+)
+def test_env_bool_reads_yes_and_no_words(monkeypatch, value, meaning):
     monkeypatch.setenv(VAR, value)
-    assert env_bool(VAR, False) is True
-
-
-@pytest.mark.parametrize("value", ["0", "false", "FALSE", "no", "Off", " no "])
-def test_env_bool_reads_false(monkeypatch, value):
-    monkeypatch.setenv(VAR, value)
-    assert env_bool(VAR, True) is False
+    assert env_bool(VAR, not meaning) is meaning
 
 
 @pytest.mark.parametrize("value", [None, "", "   "])
-def test_env_bool_falls_back_to_the_default_when_unset_or_blank(monkeypatch, value):
-    if value is None:
-        monkeypatch.delenv(VAR, raising=False)
-    else:
-        monkeypatch.setenv(VAR, value)
+def test_env_bool_falls_back_to_the_default_when_unset_or_blank(set_to, value):
+    set_to(value)
     assert env_bool(VAR, True) is True
     assert env_bool(VAR, False) is False
 
@@ -62,9 +65,9 @@ def test_env_int_reads_whole_numbers(monkeypatch):
     assert env_int(VAR, 25) == 587
 
 
-def test_env_int_falls_back_to_the_default(monkeypatch, unset):
-    assert env_int(VAR, 25) == 25
-    monkeypatch.setenv(VAR, "")
+@pytest.mark.parametrize("value", [None, ""])
+def test_env_int_falls_back_to_the_default(set_to, value):
+    set_to(value)
     assert env_int(VAR, 25) == 25
 
 
@@ -100,11 +103,8 @@ def test_env_list_splits_on_commas_and_trims(monkeypatch):
 
 
 @pytest.mark.parametrize("value", [None, "", " , ,"])
-def test_env_list_falls_back_to_the_default(monkeypatch, value):
-    if value is None:
-        monkeypatch.delenv(VAR, raising=False)
-    else:
-        monkeypatch.setenv(VAR, value)
+def test_env_list_falls_back_to_the_default(set_to, value):
+    set_to(value)
     assert env_list(VAR, ["a"]) == ["a"]
     assert env_list(VAR) == []
 
@@ -210,167 +210,103 @@ def test_bad_database_urls_fail_naming_the_variable(monkeypatch, url, message):
         database_from_url("DATABASE_URL", Path("unused"))
 
 
-# --- Start-up, as a real process -----------------------------------------------------------------
+# --- Start-up in production -------------------------------------------------------------------
 
 
-@pytest.fixture
-def production_env(tmp_path):
-    """A complete, valid production environment, and nothing inherited from this one."""
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "LANG": "C.UTF-8",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "DJANGO_SETTINGS_MODULE": "clinic.settings",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "SITE_URL": "https://clinic.example",
-        "INQUIRY_NOTIFY_EMAILS": "coordinators@clinic.example",
-        "EMAIL_HOST": "smtp.clinic.example",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-    }
-
-
-def manage(env, *args):
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def test_a_complete_production_environment_starts(production_env):
-    result = manage(production_env, "check")
-    assert result.returncode == 0, result.stderr
-    assert "no issues" in result.stdout
+def read_settings(tmp_path, **variables):
+    """The settings a deployment with these variables gets (None leaves one out)."""
+    return production_settings(tmp_path, **{"EMAIL_HOST": "smtp.clinic.example", **variables})
 
 
 @pytest.mark.parametrize("hsts_preload", ["false", "true"])
-def test_a_complete_production_environment_passes_the_deploy_checks(production_env, hsts_preload):
-    env = {**production_env, "DJANGO_HSTS_PRELOAD": hsts_preload}
-    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "WARNINGS" not in result.stdout + result.stderr
-
-
-def test_debug_mode_starts_without_a_secret_key_or_site_url(production_env):
-    env = {**production_env, "DJANGO_DEBUG": "true"}
-    del env["DJANGO_SECRET_KEY"], env["SITE_URL"], env["INQUIRY_NOTIFY_EMAILS"], env["EMAIL_HOST"]
-    result = manage(env, "check")
-    assert result.returncode == 0, result.stderr
-
-
-@pytest.mark.parametrize(
-    ("missing", "variable"),
-    [
-        ("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY"),
-        ("SITE_URL", "SITE_URL"),
-        ("INQUIRY_NOTIFY_EMAILS", "INQUIRY_NOTIFY_EMAILS"),
-    ],
-)
-def test_production_start_up_fails_naming_a_missing_variable(production_env, missing, variable):
-    env = dict(production_env)
-    del env[missing]
-    result = manage(env, "check")
-    assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr
-    assert variable in result.stderr
-
-
-def test_debug_is_off_unless_asked_for(production_env):
-    env = dict(production_env)
-    del env["DJANGO_DEBUG"], env["DJANGO_SECRET_KEY"]
-    result = manage(env, "check")
-    assert result.returncode != 0
-    assert "DJANGO_SECRET_KEY" in result.stderr
-
-
-@pytest.mark.parametrize(
-    ("variable", "value"),
-    [
-        ("DJANGO_SECRET_KEY", "   "),
-        ("DJANGO_DEBUG", "maybe"),
-        ("DJANGO_HTTPS", "perhaps"),
-        ("DJANGO_HSTS_PRELOAD", "soon"),
-        ("SITE_URL", "ftp://x"),
-        ("SITE_URL", "clinic.example"),
-        ("SITE_URL", "https://"),
-        ("DATABASE_URL", "mysql://x/y"),
-        ("DATABASE_URL", "postgres://u@h:port/clinic"),
-        ("CACHE_URL", "memcached://127.0.0.1:11211"),
-        ("REDIS_URL", "http://127.0.0.1:6379"),
-        ("EMAIL_USE_TLS", "sometimes"),
-        ("INQUIRY_NOTIFY_EMAILS", "coordinators@clinic.example, not-an-address"),
-        ("INQUIRY_EMAIL_INCLUDE_DETAILS", "partly"),
-        ("INQUIRY_RETENTION_DAYS", "two years"),
-        ("INQUIRY_RETENTION_DAYS", "0"),
-        ("INQUIRY_RATE_LIMIT", "lots"),
-        ("INQUIRY_MIN_SECONDS", "-1"),
-        ("TRUSTED_PROXIES", "10.0.0.300"),
-        ("TRUSTED_PROXIES", "nginx"),
-        ("STAFF_SESSION_HOURS", "0"),
-        ("STAFF_SESSION_HOURS", "a day"),
-        ("INQUIRY_REPLY_TO", "coordinators at the clinic"),
-        ("INQUIRY_REMINDER_HOUR", "24"),
-        ("INQUIRY_REMINDER_HOUR", "eight"),
-    ],
-)
-def test_start_up_fails_naming_a_malformed_variable(production_env, variable, value):
-    result = manage({**production_env, variable: value}, "check")
-    assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr
-    assert variable in result.stderr.split("ImproperlyConfigured")[-1]
-
-
-def test_replies_and_reminders_have_defaults(production_env):
-    code = (
-        "from django.conf import settings as s\nprint(s.INQUIRY_REPLY_TO, s.INQUIRY_REMINDER_HOUR)"
+def test_a_complete_production_environment_passes_the_deploy_checks(tmp_path, hsts_preload):
+    env = production_env(
+        tmp_path, EMAIL_HOST="smtp.clinic.example", DJANGO_HSTS_PRELOAD=hsts_preload
     )
-    env = {**production_env, "DEFAULT_FROM_EMAIL": "Clinic <hello@clinic.example>"}
-    result = manage(env, "shell", "-v", "0", "-c", code)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "['Clinic <hello@clinic.example>'] 8"
-    env["INQUIRY_REPLY_TO"] = "coordinators@clinic.example"
-    result = manage(env, "shell", "-v", "0", "-c", code)
-    assert result.stdout.strip() == "['coordinators@clinic.example'] 8"
+    output = finished(manage(env, "check", "--deploy", "--fail-level", "WARNING"), timeout=120)
+    assert "WARNING" not in output
+    assert "System check identified no issues" in output
 
 
-def test_a_malformed_connection_age_fails_naming_it(production_env):
-    env = {**production_env, "DATABASE_URL": "postgres://127.0.0.1/clinic"}
-    result = manage({**env, "DATABASE_CONN_MAX_AGE": "forever"}, "check")
-    assert result.returncode != 0
-    assert "DATABASE_CONN_MAX_AGE must be a whole number" in result.stderr
+def test_production_start_up_fails_naming_a_missing_variable(tmp_path):
+    env = production_env(tmp_path, DJANGO_SECRET_KEY=None)
+    output = failed(manage(env, "check"), timeout=120)
+    assert "ImproperlyConfigured" in output
+    assert "DJANGO_SECRET_KEY" in output.split("ImproperlyConfigured")[-1]
 
 
-def test_a_malformed_email_port_fails_naming_it(production_env):
-    result = manage({**production_env, "EMAIL_PORT": "abc"}, "check")
-    assert result.returncode != 0
-    assert "EMAIL_PORT must be a whole number" in result.stderr
+def test_debug_mode_starts_without_a_secret_key_or_site_url(tmp_path):
+    values = read_settings(
+        tmp_path,
+        DJANGO_DEBUG="true",
+        DJANGO_SECRET_KEY=None,
+        SITE_URL=None,
+        INQUIRY_NOTIFY_EMAILS=None,
+        EMAIL_HOST=None,
+    )
+    assert values["DEBUG"] is True
 
 
-def test_a_malformed_email_port_fails_in_production_without_an_email_host(production_env):
-    env = {**production_env, "EMAIL_PORT": "abc"}
-    del env["EMAIL_HOST"]
-    result = manage(env, "check")
-    assert result.returncode != 0
-    assert "EMAIL_PORT" in result.stderr
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"DJANGO_SECRET_KEY": None}, "DJANGO_SECRET_KEY"),
+        ({"SITE_URL": None}, "SITE_URL"),
+        ({"INQUIRY_NOTIFY_EMAILS": None}, "INQUIRY_NOTIFY_EMAILS"),
+        # Debug is off unless asked for: then the secret key is required.
+        ({"DJANGO_DEBUG": None, "DJANGO_SECRET_KEY": None}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_SECRET_KEY": "   "}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG"),
+        ({"DJANGO_HTTPS": "perhaps"}, "DJANGO_HTTPS"),
+        ({"DJANGO_HSTS_PRELOAD": "soon"}, "DJANGO_HSTS_PRELOAD"),
+        ({"DJANGO_LOG_LEVEL": "LOUD"}, "DJANGO_LOG_LEVEL"),
+        ({"SITE_URL": "ftp://x"}, "SITE_URL"),
+        ({"SITE_URL": "clinic.example"}, "SITE_URL"),
+        ({"SITE_URL": "https://"}, "SITE_URL"),
+        ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgres://u@h:port/clinic"}, "DATABASE_URL"),
+        (
+            {"DATABASE_URL": "postgres://127.0.0.1/clinic", "DATABASE_CONN_MAX_AGE": "forever"},
+            "DATABASE_CONN_MAX_AGE must be a whole number",
+        ),
+        ({"CACHE_URL": "memcached://127.0.0.1:11211"}, "CACHE_URL"),
+        ({"REDIS_URL": "http://127.0.0.1:6379"}, "REDIS_URL"),
+        ({"EMAIL_USE_TLS": "sometimes"}, "EMAIL_USE_TLS"),
+        ({"EMAIL_PORT": "abc"}, "EMAIL_PORT must be a whole number"),
+        # Even when nothing would connect to that port.
+        ({"EMAIL_PORT": "abc", "EMAIL_HOST": None}, "EMAIL_PORT"),
+        ({"EMAIL_PORT": "abc", "EMAIL_HOST": None, "DJANGO_DEBUG": "true"}, "EMAIL_PORT"),
+        (
+            {"INQUIRY_NOTIFY_EMAILS": "coordinators@clinic.example, not-an-address"},
+            "INQUIRY_NOTIFY_EMAILS",
+        ),
+        ({"INQUIRY_EMAIL_INCLUDE_DETAILS": "partly"}, "INQUIRY_EMAIL_INCLUDE_DETAILS"),
+        ({"INQUIRY_RETENTION_DAYS": "two years"}, "INQUIRY_RETENTION_DAYS"),
+        ({"INQUIRY_RETENTION_DAYS": "0"}, "INQUIRY_RETENTION_DAYS"),
+        ({"INQUIRY_RATE_LIMIT": "lots"}, "INQUIRY_RATE_LIMIT"),
+        ({"INQUIRY_MIN_SECONDS": "-1"}, "INQUIRY_MIN_SECONDS"),
+        ({"TRUSTED_PROXIES": "nginx"}, "TRUSTED_PROXIES"),
+        ({"STAFF_SESSION_HOURS": "0"}, "STAFF_SESSION_HOURS"),
+        ({"STAFF_SESSION_HOURS": "a day"}, "STAFF_SESSION_HOURS"),
+        ({"INQUIRY_REPLY_TO": "coordinators at the clinic"}, "INQUIRY_REPLY_TO"),
+        ({"INQUIRY_REMINDER_HOUR": "24"}, "INQUIRY_REMINDER_HOUR"),
+        ({"INQUIRY_REMINDER_HOUR": "eight"}, "INQUIRY_REMINDER_HOUR"),
+    ],
+)
+def test_start_up_fails_naming_a_missing_or_malformed_variable(tmp_path, variables, named):
+    with pytest.raises(ImproperlyConfigured, match=named):
+        read_settings(tmp_path, **variables)
 
 
-def test_a_malformed_email_port_fails_in_debug_too(production_env):
-    env = {**production_env, "DJANGO_DEBUG": "true", "EMAIL_PORT": "abc"}
-    del env["EMAIL_HOST"]
-    result = manage(env, "check")
-    assert result.returncode != 0
-    assert "EMAIL_PORT" in result.stderr
+def test_replies_go_to_the_sender_unless_set_and_reminders_come_at_eight(tmp_path):
+    sender = "Clinic <hello@clinic.example>"
+    values = read_settings(tmp_path, DEFAULT_FROM_EMAIL=sender)
+    assert (values["INQUIRY_REPLY_TO"], values["INQUIRY_REMINDER_HOUR"]) == ([sender], 8)
 
-
-def test_a_malformed_log_level_fails_naming_the_variable(production_env):
-    result = manage({**production_env, "DJANGO_LOG_LEVEL": "LOUD"}, "check")
-    assert result.returncode != 0
-    assert "DJANGO_LOG_LEVEL" in result.stderr
+    values = read_settings(
+        tmp_path, DEFAULT_FROM_EMAIL=sender, INQUIRY_REPLY_TO="coordinators@clinic.example"
+    )
+    assert values["INQUIRY_REPLY_TO"] == ["coordinators@clinic.example"]
 
 
 # --- A weak secret key (SPEC §14) ----------------------------------------------------------------
@@ -394,10 +330,8 @@ def env_example_secret_key():
         pytest.param(env_example_secret_key(), "is the placeholder", id="env-example"),
     ],
 )
-def test_make_serve_refuses_a_weak_secret_key_before_anything_starts(
-    production_env, tmp_path, key, problem
-):
-    env = {**production_env, "DJANGO_SECRET_KEY": key, "PORT": "8799", "HOST": "127.0.0.1"}
+def test_make_serve_refuses_a_weak_secret_key_before_anything_starts(tmp_path, key, problem):
+    env = production_env(tmp_path, free_port(), DJANGO_SECRET_KEY=key)
     serve = subprocess.Popen(
         ["make", "--no-print-directory", "serve"],
         cwd=settings.BASE_DIR,

@@ -40,11 +40,6 @@ def assert_signed_out(client, message):
     assert message in client.get(response["Location"]).content.decode()
 
 
-def test_staff_sessions_last_8_hours_unless_configured(settings):
-    assert settings.STAFF_SESSION_HOURS == 8
-    assert settings.SESSION_COOKIE_AGE == 8 * 60 * 60
-
-
 def test_a_staff_session_survives_59_minutes_between_requests(signed_in, clock):
     for _ in range(3):
         clock.shift(timedelta(minutes=59))

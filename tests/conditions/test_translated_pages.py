@@ -14,25 +14,19 @@ from tests.pages import find_all, meta_tags, page_text, parse
 SLE = "/conditions/systemic-lupus-erythematosus/"
 
 
-@pytest.fixture
-def sle(make_condition):
-    return make_condition(
-        name="Systemic lupus erythematosus (SLE)",
-        slug="systemic-lupus-erythematosus",
-        body="## What is SLE?\n\nLupus is an autoimmune disease.",
-        last_reviewed=datetime.date(2026, 11, 20),
-    )
+def spanish(model, **fields):
+    """A Spanish translation, made after the original's last review."""
+    return model.objects.create(language="es", translated_on=datetime.date(2026, 11, 30), **fields)
 
 
 @pytest.fixture
 def sle_es(sle):
-    return ConditionTranslation.objects.create(
+    return spanish(
+        ConditionTranslation,
         condition=sle,
-        language="es",
         name="Lupus eritematoso sistémico (LES)",
         summary="Qué es el lupus.",
         body="## ¿Qué es el LES?\n\nEl lupus es una enfermedad autoinmune.",
-        translated_on=datetime.date(2026, 11, 30),
         original_reviewed=datetime.date(2026, 11, 20),
     )
 
@@ -51,13 +45,12 @@ def study(make_study, sle):
 
 @pytest.fixture
 def study_es(study):
-    return StudyTranslation.objects.create(
+    return spanish(
+        StudyTranslation,
         study=study,
-        language="es",
         design="Estudio de un solo grupo, sin grupo de control",
         summary="## Qué se hizo\n\nPalabras sencillas.",
         finding_labels=["Vivos al final", "Alguna respuesta"],
-        translated_on=datetime.date(2026, 11, 30),
         original_reviewed=datetime.date(2026, 11, 20),
     )
 

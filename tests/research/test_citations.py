@@ -1,6 +1,5 @@
 """Citations: the RIS and BibTeX downloads (SPEC §4, §6) and the model logic behind them."""
 
-import datetime
 import re
 
 import pytest
@@ -10,25 +9,6 @@ from research.models import KeyFinding, Study
 
 RIS = "/research/wang-2018-long-term-follow-up/cite.ris"
 BIB = "/research/wang-2018-long-term-follow-up/cite.bib"
-AUTHORS = "Wang, Dandan\nZhang, Huayong\nLiang, Jun\nGilkeson, Gary S.\nSun, Lingyun"
-
-
-@pytest.fixture
-def follow_up(make_study):
-    return make_study(
-        title="A Long-Term Follow-up Study of Allogeneic Mesenchymal Stem Cell Transplantation",
-        slug="wang-2018-long-term-follow-up",
-        authors=AUTHORS,
-        journal="Stem Cell Reports",
-        year=2018,
-        published_on=datetime.date(2018, 3, 13),
-        volume="10",
-        issue="3",
-        pages="933-941",
-        doi="10.1016/j.stemcr.2018.01.029",
-        pmid="29478901",
-        abstract="Eighty-one patients were enrolled.\n\nOur results demonstrated safety.",
-    )
 
 
 def ris_lines(response):
@@ -65,13 +45,21 @@ def parse_bibtex(text):
     return kind, key, fields
 
 
-def test_the_ris_download_is_an_attachment_named_after_the_study(client, follow_up):
-    response = client.get(RIS)
+@pytest.mark.parametrize(
+    ("url", "content_type"),
+    [(RIS, "application/x-research-info-systems"), (BIB, "application/x-bibtex")],
+    ids=["ris", "bibtex"],
+)
+def test_a_citation_download_is_an_attachment_named_after_the_study(
+    client, follow_up, url, content_type
+):
+    response = client.get(url)
 
     assert response.status_code == 200
-    assert response["Content-Type"] == "application/x-research-info-systems; charset=utf-8"
+    assert response["Content-Type"] == f"{content_type}; charset=utf-8"
+    extension = url.rsplit(".", 1)[1]
     assert response["Content-Disposition"] == (
-        'attachment; filename="wang-2018-long-term-follow-up.ris"'
+        f'attachment; filename="wang-2018-long-term-follow-up.{extension}"'
     )
 
 
@@ -151,16 +139,6 @@ def test_non_ascii_author_names_come_through_in_utf8(client, make_study):
     response = client.get("/research/accents/cite.ris")
 
     assert ris_values(response, "AU") == ["Farge, Dominique", "Güneş, Ayşe"]
-
-
-def test_the_bibtex_download_is_an_attachment_named_after_the_study(client, follow_up):
-    response = client.get(BIB)
-
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/x-bibtex; charset=utf-8"
-    assert response["Content-Disposition"] == (
-        'attachment; filename="wang-2018-long-term-follow-up.bib"'
-    )
 
 
 def test_the_bibtex_entry_is_an_article_with_a_sensible_key(client, follow_up):
@@ -266,7 +244,10 @@ def test_a_malformed_or_impossible_count_is_rejected(count):
         ("Wang, Dandan\nLi, Jing", "Wang D, Li J"),
         ("Wang, Dandan\nLi, Jing\nZhang, Yu", "Wang D, Li J, Zhang Y"),
         ("Wang, Dandan\nLi, Jing\nZhang, Yu\nSun, Lingyun", "Wang D, Li J, … Sun L"),
-        (AUTHORS, "Wang D, Zhang H, … Sun L"),
+        (
+            "Wang, Dandan\nZhang, Huayong\nLiang, Jun\nGilkeson, Gary S.\nSun, Lingyun",
+            "Wang D, Zhang H, … Sun L",
+        ),
         ("Gilkeson, Gary S.\nLim, Teck Onn", "Gilkeson GS, Lim TO"),
         ("\n  Wang, Dandan  \n\nLi, Jing\n", "Wang D, Li J"),
     ],

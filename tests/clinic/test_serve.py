@@ -10,9 +10,13 @@ import time
 
 import pytest
 
+from tests.inquiries import conftest as inquiry_fixtures
+from tests.pages import find_all, parse
 from tests.serving import alive, empty_redis, inquiry_form, post_inquiry
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
+# The real SMTP server on loopback that the inquiry tests send to.
+smtp_server = inquiry_fixtures.smtp_server
 
 
 def test_serve_runs_web_and_worker_and_stops_both_on_sigterm(serve, smtp_server):
@@ -25,8 +29,8 @@ def test_serve_runs_web_and_worker_and_stops_both_on_sigterm(serve, smtp_server)
 
     status, _, page = site.get("/inquire/")
     assert status == 200
-    stylesheets = re.findall(r'href="(/static/[^"]+\.css)"', page)
-    assert stylesheets
+    stylesheets = [link.attrs["href"] for link in find_all(parse(page), "link", rel="stylesheet")]
+    assert stylesheets and all(url.startswith("/static/") for url in stylesheets), stylesheets
     for url in stylesheets:
         # Hashed names (collectstatic's manifest), served by the site itself for a year.
         assert re.search(r"\.[0-9a-f]{12}\.css$", url), url
