@@ -13,7 +13,9 @@ SLE = "/es/conditions/systemic-lupus-erythematosus/"
 STUDY = "/es/research/wang-2018-long-term-follow-up/"
 
 
-@pytest.mark.parametrize("path", ["/es/", SLE, STUDY, "/es/research/", "/es/no-such-page/"])
+@pytest.mark.parametrize(
+    "path", ["/es/", SLE, STUDY, "/es/research/", "/es/privacy/", "/es/no-such-page/"]
+)
 def test_spanish_page_has_no_wcag_violations(site, page, path):
     page.goto(site + path)
     assert page.locator("html").get_attribute("lang") == "es"

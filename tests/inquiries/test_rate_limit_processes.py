@@ -1,14 +1,12 @@
 """The rate limit counts every post when several server processes take posts at the same moment
 and there is no Redis: the count lives in the database (SPEC §8, §10, §14)."""
 
-import os
 import subprocess
-import sys
 
 import pytest
-from django.conf import settings
 
 from tests.inquiries.conftest import shared_database_url
+from tests.serving import finished, manage, production_env
 
 PROCESSES = 4
 POSTS_EACH = 40
@@ -35,19 +33,11 @@ print(sum(over_limit(request) for _ in range({POSTS_EACH})), flush=True)
 """
 
 
-def environment(database_url):
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"CACHE_URL", "REDIS_URL", "DATABASE_URL"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="clinic.settings",
-        DJANGO_DEBUG="true",
-        DATABASE_URL=database_url,
-        INQUIRY_RATE_LIMIT=f"{LIMIT}/10m",
+def environment(folder, database_url):
+    # Debug settings: each process reads the rate limit itself; no deployment secrets needed.
+    return production_env(
+        folder, DJANGO_DEBUG="true", DATABASE_URL=database_url, INQUIRY_RATE_LIMIT=f"{LIMIT}/10m"
     )
-    return env
 
 
 # The tables the rate limit may use, for a SQLite file of its own.
@@ -73,27 +63,26 @@ def database_url(tmp_path):
     if url := shared_database_url():
         return url
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    subprocess.run(
-        [sys.executable, "-c", CREATE_TABLES],
-        cwd=settings.BASE_DIR,
-        env=environment(url),
-        check=True,
-        capture_output=True,
-        timeout=120,
+    finished(
+        manage(environment(tmp_path, url), "shell", "-v", "0", "-c", CREATE_TABLES), timeout=120
     )
     return url
 
 
 # The processes' rows on PostgreSQL go when the test ends.
 @pytest.mark.django_db(transaction=True)
-def test_posts_from_several_processes_at_once_are_all_counted(database_url):
+def test_posts_from_several_processes_at_once_are_all_counted(database_url, tmp_path):
+    # One environment, one secret key: the counters are keyed by a hash made with it.
+    env = environment(tmp_path, database_url)
     servers = [
-        subprocess.Popen(
-            [sys.executable, "-c", SERVER],
-            cwd=settings.BASE_DIR,
-            env=environment(database_url),
+        manage(
+            env,
+            "shell",
+            "-v",
+            "0",
+            "-c",
+            SERVER,
             stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )

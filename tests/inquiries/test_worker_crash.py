@@ -4,17 +4,13 @@ never lose one (SPEC §8: "no email is sent twice for one inquiry when a worker 
 """
 
 import functools
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -22,10 +18,10 @@ from django_tasks_db.models import DBTaskResult
 from inquiries import tasks
 from inquiries.models import EmailDelivery
 from tests.inquiries.conftest import at_once, shared_database_url
+from tests.serving import manage, production_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BASE_DIR = Path(django_settings.BASE_DIR)
 STAFF = ["coordinators@clinic.example"]
 ON_POSTGRESQL = connection.vendor == "postgresql"
 
@@ -172,31 +168,22 @@ def worker_process(smtp_server, settings, tmp_path):
             "needs a database another process can open: the SQLite test database is in memory; "
             "run with DATABASE_URL=postgres://... to test a real worker crash"
         )
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "false",  # the database queue, as deployed (debug runs tasks in-process)
-        "DJANGO_SECRET_KEY": os.urandom(32).hex(),
-        "DATABASE_URL": url,
-        "SITE_URL": settings.SITE_URL,
-        "DJANGO_HTTPS": "false",
-        "INQUIRY_NOTIFY_EMAILS": ",".join(settings.INQUIRY_NOTIFY_EMAILS),
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp_server.port),
-    }
-    env.pop("CACHE_URL", None)
-    env.pop("REDIS_URL", None)
+    env = production_env(
+        tmp_path,
+        DATABASE_URL=url,
+        SITE_URL=settings.SITE_URL,
+        DJANGO_HTTPS="false",
+        INQUIRY_NOTIFY_EMAILS=",".join(settings.INQUIRY_NOTIFY_EMAILS),
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(smtp_server.port),
+    )
     started = []
 
     def start(*, batch=True):
         options = ["--batch"] if batch else ["--interval", "0.1"]
         log = open(tmp_path / f"worker-{len(started)}.log", "wb")
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "run_worker", "--no-reload", "--no-startup-delay"]
-            + options,
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+        process = manage(
+            env, "run_worker", "--no-reload", "--no-startup-delay", *options, stdout=log
         )
         process.log_path = log.name
         started.append((process, log))
