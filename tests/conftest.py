@@ -2,12 +2,14 @@ import datetime
 import itertools
 
 import pytest
+import time_machine
 from django.utils import timezone, translation
 
 from conditions.models import Condition
 from inquiries.models import Inquiry
 from research.models import KeyFinding, Study
 from tests import groups, serving
+from tests.mail import SMTPServer
 
 _numbers = itertools.count(1)
 
@@ -181,3 +183,33 @@ def default_language():
     """Each test starts in English: Django's LocaleMiddleware leaves a Spanish page's language
     active in the thread, where code run outside a request would read it."""
     translation.deactivate()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A running SMTP server on loopback, and the default mailer pointed at it."""
+    server = SMTPServer()
+    server.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "clinic.mail.SMTPBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 5},
+        }
+    }
+    yield server
+    server.release()
+    server.stop()
+
+
+@pytest.fixture
+def clock():
+    """Time stands still for the whole process (the form token, sessions, the cache, the delivery
+    code, the task queue) until the test moves it with `clock.shift(timedelta)` or
+    `clock.move_to(moment)`.
+
+    It stops at the next whole second, not at a fixed date, so that what fixtures made before it
+    is never in its future; whole, because the form token counts whole seconds.
+    """
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(seconds=1)
+    with time_machine.travel(start, tick=False) as traveller:
+        yield traveller

@@ -170,6 +170,15 @@ def submitted(field):
     return []
 
 
+def hidden_tokens(response):
+    """The CSRF token and the form_token of the form on a page, as a browser sends them back."""
+    page = Page(response)
+    return {
+        name: page.find("input", name=name).attrs["value"]
+        for name in ("csrfmiddlewaretoken", "form_token")
+    }
+
+
 # Django admin
 
 

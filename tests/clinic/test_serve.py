@@ -10,13 +10,10 @@ import time
 
 import pytest
 
-from tests.inquiries import conftest as inquiry_fixtures
 from tests.pages import find_all, parse
 from tests.serving import alive, empty_redis, inquiry_form, post_inquiry
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
-# The real SMTP server on loopback that the inquiry tests send to.
-smtp_server = inquiry_fixtures.smtp_server
 
 
 def test_serve_runs_web_and_worker_and_stops_both_on_sigterm(serve, smtp_server):

@@ -1,10 +1,9 @@
 """Staff sessions end on time, and ended sessions and old sign-in records are cleaned (SPEC §14)."""
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 from axes.models import AccessAttempt, AccessLog
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
@@ -17,12 +16,6 @@ LOGIN = "/admin/login/"
 INQUIRIES = "/admin/inquiries/inquiry/"
 PASSWORD = "correct horse battery staple"
 IDLE_MESSAGE = "You were signed out after 60 minutes without activity."
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(datetime(2027, 1, 4, 8, 0, tzinfo=UTC), tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

@@ -1,32 +1,20 @@
-"""Shared by the inquiry tests: a clean cache, a valid post and ways to send it, one clock, HTML
-parsing, a real SMTP server and task worker, staff personas, threads and other processes."""
+"""Shared by the inquiry tests: a clean cache, a valid post and ways to send it, the page reader
+as a fixture, the task queue and its worker, staff personas."""
 
-import asyncio
-import email
-import email.message
-import email.policy
 import inspect
 import logging
 import signal
-import threading
-from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import pytest
-import time_machine
-from aiosmtpd.controller import Controller
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection, connections
 from django.tasks import task_backends
-from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
 
-from inquiries.models import EmailDelivery, Inquiry
+from inquiries.models import Inquiry
 from inquiries.views import SESSION_KEY
-from tests import pages, serving
+from tests import pages
 
 DB_FIXTURES = {"db", "transactional_db", "live_server"}
 
@@ -41,27 +29,12 @@ def empty_cache(request):
     yield
 
 
-def hidden_tokens(response):
-    """The CSRF token and the form_token of the form on a page, as a browser sends them back."""
-    page = pages.Page(response)
-    return {
-        name: page.find("input", name=name).attrs["value"]
-        for name in ("csrfmiddlewaretoken", "form_token")
-    }
-
-
 @pytest.fixture
 def no_spam_checks(settings):
     """For tests that send forms at once and often: the fill-time check and the rate limit have
     tests of their own (test_spam, test_rate_limit)."""
     settings.INQUIRY_MIN_SECONDS = 0
     settings.INQUIRY_RATE_LIMIT = None
-
-
-def assert_nothing_saved():
-    """No inquiry, and so no email to send."""
-    assert Inquiry.objects.count() == 0
-    assert EmailDelivery.objects.count() == 0
 
 
 @pytest.fixture
@@ -71,7 +44,7 @@ def fetch_form_token(client):
     def fetch(page="/inquire/", *, using=None, **headers):
         response = (using or client).get(page, **headers)
         assert response.status_code == 200
-        return hidden_tokens(response)["form_token"]
+        return pages.hidden_tokens(response)["form_token"]
 
     return fetch
 
@@ -121,113 +94,12 @@ def submit(client):
 
 
 @pytest.fixture
-def clock():
-    """Time stands still for the whole process (the form token, the cache, the delivery code, the
-    task queue) until the test moves it with `clock.shift(timedelta)` or `clock.move_to(moment)`.
-
-    It stops at the next whole second, not at a fixed date, so that what fixtures made before it
-    is never in its future; whole, because the form token counts whole seconds.
-    """
-    start = timezone.now().replace(microsecond=0) + timedelta(seconds=1)
-    with time_machine.travel(start, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
 def parse():
     """Parse a response: parse(response).find("input", name="email")."""
     return pages.Page
 
 
-# Email delivery: a real SMTP server on loopback, and the database task queue and its real worker.
-
-
-@dataclass
-class Received:
-    sender: str
-    recipients: list
-    message: email.message.EmailMessage
-
-
-class MailSink:
-    """An aiosmtpd handler that keeps what it receives.
-
-    `refuse` holds recipient addresses answered with 550. When `hold` is set, DATA is recorded and
-    then the server waits for `hold` before answering 250: the message has arrived but the client
-    does not know it yet (the moment a crash leaves delivery uncertain).
-    """
-
-    def __init__(self):
-        self.received = []
-        self.refuse = set()
-        self.hold = None
-        self.data_arrived = threading.Event()
-        self._lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self._lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
-        self.data_arrived.set()
-        if self.hold is not None:
-            await asyncio.get_running_loop().run_in_executor(None, self.hold.wait, 60)
-        return "250 Message accepted for delivery"
-
-
-class SMTPServer:
-    """aiosmtpd on 127.0.0.1; stop() and start() again on the same port simulate an outage."""
-
-    def __init__(self):
-        self.port = serving.free_port()
-        self.handler = MailSink()
-        self._controller = None
-
-    def start(self):
-        assert self._controller is None, "already running"
-        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    def stop(self):
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-    @property
-    def running(self):
-        return self._controller is not None
-
-    @property
-    def received(self):
-        return list(self.handler.received)
-
-    def message_ids(self):
-        return [item.message["Message-ID"] for item in self.handler.received]
-
-    def release(self):
-        if self.handler.hold is not None:
-            self.handler.hold.set()
-
-
-@pytest.fixture
-def smtp_server(settings):
-    """A running SMTP server on loopback, and the default mailer pointed at it."""
-    server = SMTPServer()
-    server.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "clinic.mail.SMTPBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 5},
-        }
-    }
-    yield server
-    server.release()
-    server.stop()
+# Email delivery: the database task queue and its real worker (the SMTP server is tests/mail.py).
 
 
 @pytest.fixture
@@ -258,45 +130,6 @@ def task_queue(settings):
                 logger.setLevel(level)
 
     return run
-
-
-def at_once(function, count=2, timeout=60):
-    """Run `function()` in `count` threads released together, each with its own database
-    connection; return what each returned, or raise what one raised."""
-    barrier = threading.Barrier(count, timeout=timeout)
-    results, errors = [], []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(function())
-        except Exception as error:  # raised again below, in the test's own thread
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout)
-    if errors:
-        raise errors[0]
-    return results
-
-
-def shared_database_url():
-    """The test database as a DATABASE_URL another process can open, or None (SQLite in memory)."""
-    db = connection.settings_dict
-    if connection.vendor == "postgresql":
-        auth = quote(db["USER"] or "", safe="")
-        if db["PASSWORD"]:
-            auth += ":" + quote(db["PASSWORD"], safe="")
-        host = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
-        return f"postgres://{auth}@{host}/{quote(db['NAME'], safe='')}"
-    if connection.vendor == "sqlite" and not connection.is_in_memory_db():
-        return "sqlite:///" + str(Path(db["NAME"]).resolve())
-    return None
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ the form shown again, and admin (SPEC §8, §9). In the emails: test_email_conte
 import pytest
 
 from inquiries.models import Inquiry
-from tests.inquiries.conftest import assert_nothing_saved
+from tests.inquiries.support import assert_nothing_saved
 
 SCRIPT = "<script>alert(1)</script>"
 SCRIPT_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"

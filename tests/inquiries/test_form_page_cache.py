@@ -6,7 +6,7 @@ from django.test import Client
 
 from inquiries import form_token
 from inquiries.models import Inquiry
-from tests.inquiries.conftest import hidden_tokens
+from tests.pages import hidden_tokens
 
 FORM_PAGES = ["/inquire/", "/conditions/systemic-lupus-erythematosus/"]
 FORM_TEMPLATE = "inquiries/includes/form.html"

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from inquiries.models import Inquiry
-from tests.inquiries.conftest import assert_nothing_saved, hidden_tokens
-from tests.pages import field_errors
+from tests.inquiries.support import assert_nothing_saved
+from tests.pages import field_errors, hidden_tokens
 
 FORM_ENCODED = "application/x-www-form-urlencoded"
 

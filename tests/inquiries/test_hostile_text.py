@@ -8,7 +8,7 @@ import pytest
 
 from inquiries import emails
 from inquiries.models import Inquiry
-from tests.inquiries.conftest import assert_nothing_saved
+from tests.inquiries.support import assert_nothing_saved
 from tests.pages import field_errors
 
 SINGLE_LINE = ["name", "email", "phone", "country"]

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from tests.inquiries.conftest import shared_database_url
+from tests.concurrency import shared_database_url
 from tests.serving import finished, manage, production_env
 
 PROCESSES = 4

@@ -13,8 +13,8 @@ from django_tasks_db.models import DBTaskResult
 
 from inquiries import reminders
 from inquiries.models import EmailDelivery, Inquiry, ReminderDigest
+from tests.concurrency import at_once
 from tests.inquiries.admin import PERSONAL
-from tests.inquiries.conftest import at_once
 
 STAFF = ["coordinators@clinic.example", "lead@clinic.example"]
 # What no digest may carry, down to a part of the number or the message.

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from inquiries import models
 from inquiries.models import EmailDelivery, Inquiry
-from tests.inquiries.conftest import hidden_tokens
+from tests.pages import hidden_tokens
 
 REFERENCE = re.compile(r"^INQ-[34679ACDEFGHJKMNPQRTUVWXY]{6}$")
 REFERENCE_ON_PAGE = re.compile(r"INQ-[34679ACDEFGHJKMNPQRTUVWXY]{6}")

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 
-from tests.inquiries.conftest import SMTPServer
+from tests.mail import SMTPServer
 from tests.serving import (
     Site,
     empty_redis,

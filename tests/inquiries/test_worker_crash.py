@@ -17,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from inquiries import tasks
 from inquiries.models import EmailDelivery
-from tests.inquiries.conftest import at_once, shared_database_url
+from tests.concurrency import at_once, shared_database_url
 from tests.serving import manage, production_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
