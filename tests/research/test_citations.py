@@ -146,11 +146,13 @@ def test_the_bibtex_entry_is_an_article_with_a_sensible_key(client, follow_up):
 
     assert kind == "article"
     assert re.fullmatch(r"wang2018[a-z]+", key)
-    assert fields["journal"] == "Stem Cell Reports"
-    assert fields["year"] == "2018"
-    assert fields["volume"] == "10"
-    assert fields["number"] == "3"
-    assert fields["doi"] == "10.1016/j.stemcr.2018.01.029"
+    assert {name: fields[name] for name in ("journal", "year", "volume", "number", "doi")} == {
+        "journal": "Stem Cell Reports",
+        "year": "2018",
+        "volume": "10",
+        "number": "3",
+        "doi": "10.1016/j.stemcr.2018.01.029",
+    }
 
 
 def test_bibtex_authors_are_joined_with_and_family_name_first(client, follow_up):

@@ -168,14 +168,17 @@ def test_the_study_page_has_google_scholar_meta_tags(client, follow_up):
         "Gilkeson, Gary S.",
         "Sun, Lingyun",
     ]
-    assert citation["citation_journal_title"] == "Stem Cell Reports"
-    assert citation["citation_publication_date"] == "2018/03/13"
-    assert citation["citation_volume"] == "10"
-    assert citation["citation_issue"] == "3"
-    assert citation["citation_firstpage"] == "933"
-    assert citation["citation_lastpage"] == "941"
-    assert citation["citation_doi"] == "10.1016/j.stemcr.2018.01.029"
-    assert citation["citation_pmid"] == "29478901"
+    expected = {
+        "citation_journal_title": "Stem Cell Reports",
+        "citation_publication_date": "2018/03/13",
+        "citation_volume": "10",
+        "citation_issue": "3",
+        "citation_firstpage": "933",
+        "citation_lastpage": "941",
+        "citation_doi": "10.1016/j.stemcr.2018.01.029",
+        "citation_pmid": "29478901",
+    }
+    assert {name: citation[name] for name in expected} == expected
 
 
 def test_an_article_number_is_a_first_page_without_a_last_page(client, make_study):
