@@ -7,6 +7,7 @@ rather than matching markup, so a changed attribute order or indentation breaks 
 
 import json
 from html.parser import HTMLParser
+from xml.etree import ElementTree
 
 
 class Searchable:
@@ -130,6 +131,12 @@ def json_ld(response):
     scripts = find_all(parse(response), "script", type="application/ld+json")
     assert len(scripts) == 1
     return json.loads(scripts[0].text)
+
+
+def sitemap_locations(response):
+    """The address of each page a sitemap lists, in order."""
+    namespace = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    return [loc.text for loc in ElementTree.fromstring(response.content).iter(f"{namespace}loc")]
 
 
 # Forms

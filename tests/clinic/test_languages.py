@@ -1,11 +1,9 @@
 """English and Spanish: addresses, <html lang>, alternates, switcher and sitemap (SPEC §12)."""
 
-import re
-
 import pytest
 
 from clinic.pagecache import bump_content_version
-from tests.pages import find_all, page_text, parse
+from tests.pages import find_all, page_text, parse, sitemap_locations
 
 INTERFACE_PAGES = ["/", "/conditions/", "/research/", "/inquire/"]
 
@@ -119,9 +117,10 @@ def test_spanish_error_pages_are_spanish(client, settings):
 
 @pytest.mark.django_db
 def test_the_sitemap_lists_both_languages_with_their_alternates(client):
-    body = client.get("/sitemap.xml").content.decode()
+    response = client.get("/sitemap.xml")
+    body = response.content.decode()
 
-    locations = re.findall(r"<loc>([^<]+)</loc>", body)
+    locations = sitemap_locations(response)
     assert "http://testserver/conditions/" in locations
     assert "http://testserver/es/conditions/" in locations
     assert 'hreflang="es" href="http://testserver/es/research/"' in body

@@ -5,7 +5,6 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
-from xml.etree import ElementTree
 
 import pytest
 from django.conf import settings as django_settings
@@ -14,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError, connection
 from django.test import Client
 
-from tests.pages import find_all, parse
+from tests.pages import find_all, parse, sitemap_locations
 from tests.serving import production_settings
 
 SLE = "/conditions/systemic-lupus-erythematosus/"
@@ -208,9 +207,7 @@ def test_the_sitemap_lists_the_published_pages_and_the_form_only(client, content
     response = get(client, "/sitemap.xml", 200)
 
     assert response["Content-Type"].startswith("application/xml")
-    root = ElementTree.fromstring(response.content)
-    namespace = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-    paths = [urlsplit(loc.text).path for loc in root.iter(f"{namespace}loc")]
+    paths = [urlsplit(location).path for location in sitemap_locations(response)]
     assert {"/", "/conditions/", SLE, "/research/", STUDY, "/privacy/", "/inquire/"} <= set(paths)
     for hidden in ["/conditions/draft-condition/", "/research/draft-study/", "/inquire/thanks/"]:
         assert hidden not in paths

@@ -1,7 +1,6 @@
 """Translated condition and study pages, their alternates and the editors' view (SPEC §12)."""
 
 import datetime
-import re
 
 import pytest
 
@@ -9,7 +8,7 @@ from clinic.pagecache import bump_content_version
 from conditions.models import ConditionTranslation
 from research.models import StudyTranslation
 from tests.clinic.test_languages import alternates, html_lang, switcher
-from tests.pages import find_all, meta_tags, page_text, parse
+from tests.pages import find_all, meta_tags, page_text, parse, sitemap_locations
 
 SLE = "/conditions/systemic-lupus-erythematosus/"
 
@@ -140,7 +139,7 @@ def test_the_sitemap_lists_a_page_in_spanish_only_where_it_is_translated(
 ):
     make_condition(slug="untranslated")
 
-    locations = re.findall(r"<loc>([^<]+)</loc>", client.get("/sitemap.xml").content.decode())
+    locations = sitemap_locations(client.get("/sitemap.xml"))
 
     assert f"http://testserver/es{SLE}" in locations
     assert "http://testserver/conditions/untranslated/" in locations
