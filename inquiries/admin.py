@@ -2,7 +2,7 @@ import json
 
 from django.contrib import admin, messages
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -12,7 +12,14 @@ from django.utils.http import urlencode
 
 from inquiries import admin_replies, export, tasks
 from inquiries.access_admin import ReferenceFilter, RefusesNulInQuery
-from inquiries.models import NOTIFICATIONS, EmailDelivery, Inquiry, InquiryAccess, InquiryNote
+from inquiries.models import (
+    NOTIFICATIONS,
+    EmailDelivery,
+    Inquiry,
+    InquiryAccess,
+    InquiryNote,
+    NotificationState,
+)
 
 SUBMITTED_FIELDS = [
     "reference", "created_at", "name", "email", "phone", "country", "condition", "message",
@@ -29,31 +36,11 @@ class NotificationStateFilter(admin.SimpleListFilter):
     parameter_name = "notification"
 
     def lookups(self, request, model_admin):
-        return [
-            ("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed"),
-            ("cancelled", "Cancelled (data erased)"), ("none", "None"),
-        ]  # fmt: skip
+        return NotificationState.choices
 
     def queryset(self, request, queryset):
-        State = EmailDelivery.State
-        failed = Q(deliveries__state=State.FAILED)
-        unsent = Q(deliveries__state__in=EmailDelivery.UNSENT)
-        cancelled = Q(deliveries__state=State.CANCELLED)
-        match self.value():
-            case "failed":
-                return queryset.filter(failed).distinct()
-            case "pending":
-                return queryset.filter(unsent).exclude(failed).distinct()
-            case "cancelled":
-                return queryset.filter(cancelled).exclude(failed | unsent).distinct()
-            case "sent":
-                return (
-                    queryset.filter(deliveries__isnull=False)
-                    .exclude(failed | unsent | cancelled)
-                    .distinct()
-                )
-            case "none":
-                return queryset.filter(deliveries__isnull=True)
+        if self.value():
+            return queryset.filter(notification_state=self.value())
         return queryset
 
 
@@ -62,15 +49,17 @@ def notification_state(inquiry):
     prefetched deliveries."""
     State = EmailDelivery.State
     deliveries = list(inquiry.deliveries.all())
-    if not deliveries:
+    if inquiry.notification_state == NotificationState.NONE:
         return "none"
-    if failed := [d for d in deliveries if d.state == State.FAILED]:
+    if inquiry.notification_state == NotificationState.FAILED:
+        failed = [d for d in deliveries if d.state == State.FAILED]
         return f"failed after {failed[0].attempts} attempt(s): {failed[0].last_error}"
-    if unsent := [d for d in deliveries if d.state in EmailDelivery.UNSENT]:
-        attempts = max(d.attempts for d in unsent)
+    if inquiry.notification_state == NotificationState.PENDING:
+        attempts = max(d.attempts for d in deliveries if d.state in EmailDelivery.UNSENT)
         return f"pending (attempt {attempts} failed, retrying)" if attempts else "pending"
+    sent = [d for d in deliveries if d.state == State.SENT]
     states = []
-    if sent := [d for d in deliveries if d.state == State.SENT]:
+    if sent:
         last = max(d.sent_at for d in sent)
         warnings = "; ".join(d.last_error for d in sent if d.last_error)
         states.append(f"sent {timezone.localtime(last):%d %b %H:%M}")
@@ -154,6 +143,7 @@ class InquiryAdmin(RefusesNulInQuery, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
+            .with_notification_state()
             .prefetch_related(
                 Prefetch("deliveries", queryset=EmailDelivery.objects.order_by("kind"))
             )

@@ -60,7 +60,40 @@ TOKEN_FIELDS = {
 }  # fmt: skip
 
 
-class InquiryManager(models.Manager):
+class NotificationState(models.TextChoices):
+    """An inquiry's emails summed up in one word, the worst first."""
+
+    FAILED = "failed", "Failed"
+    PENDING = "pending", "Pending"
+    CANCELLED = "cancelled", "Cancelled (data erased)"
+    SENT = "sent", "Sent"
+    NONE = "none", "None"
+
+
+class InquiryQuerySet(models.QuerySet):
+    def with_notification_state(self):
+        """Each inquiry with its `notification_state` (a NotificationState); a sent email beside
+        one cancelled by an erasure counts as cancelled."""
+        deliveries = EmailDelivery.objects.filter(inquiry=models.OuterRef("pk"))
+        State = EmailDelivery.State
+        found = {
+            NotificationState.FAILED: deliveries.filter(state=State.FAILED),
+            NotificationState.PENDING: deliveries.filter(state__in=EmailDelivery.UNSENT),
+            NotificationState.CANCELLED: deliveries.filter(state=State.CANCELLED),
+            NotificationState.SENT: deliveries,
+        }
+        return self.annotate(
+            notification_state=models.Case(
+                *(
+                    models.When(models.Exists(rows), then=models.Value(state))
+                    for state, rows in found.items()
+                ),
+                default=models.Value(NotificationState.NONE),
+            )
+        )
+
+
+class InquiryManager(models.Manager.from_queryset(InquiryQuerySet)):
     def receive(self, form_data, token_data, *, condition, ip_hash):
         """Save a valid form post as an inquiry (new, or spam) and queue its emails with it.
 
