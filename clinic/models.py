@@ -104,7 +104,8 @@ def in_language_columns(queryset, fields, language=None):
 
     Read in the rows' own query, one subquery per field: for lists of a few short fields, where
     `in_language`'s second query would cost a page its query bound (SPEC §11). Rows get no
-    `translation`; in English the queryset is returned as it is.
+    `translation`, but a row left untranslated has `fallback_language` (the original's) for its
+    markup to say so; in English the queryset is returned as it is.
     """
     language = language or get_language()
     if language == settings.LANGUAGE_CODE:
@@ -119,9 +120,11 @@ def in_language_columns(queryset, fields, language=None):
         )
     )
     for row in rows:
+        row.fallback_language = settings.LANGUAGE_CODE
         for name in fields:
             if (value := getattr(row, f"translated_{name}")) is not None:
                 setattr(row, name, value)
+                row.fallback_language = None
     return rows
 
 

@@ -8,7 +8,7 @@ from clinic.pagecache import bump_content_version
 from conditions.models import ConditionTranslation
 from research.models import StudyTranslation
 from tests.clinic.test_languages import alternates, html_lang, switcher
-from tests.pages import find_all, meta_tags, page_text, parse, sitemap_locations
+from tests.pages import Page, find_all, meta_tags, page_text, parse, sitemap_locations
 
 SLE = "/conditions/systemic-lupus-erythematosus/"
 
@@ -281,3 +281,55 @@ def test_a_translated_study_is_marked_spanish_on_spanish_research_pages(client, 
         assert find_all(elements, "dd", lang="es")[0].text.startswith("Estudio de un solo grupo")
         labels = find_all(elements, "span", class_="finding-label")
         assert [label.attrs.get("lang") for label in labels] == ["es", "es"]
+
+
+@pytest.fixture
+def untranslated(make_condition):
+    return make_condition(name="Systemic sclerosis", slug="systemic-sclerosis")
+
+
+def marks(page):
+    """What the lists of a page say of each condition's and study design's language."""
+    home_conditions = page.find_all(
+        "li", within=page.find("section", aria_labelledby="conditions-heading")
+    )
+    return {
+        "conditions": {li.find("a").text: li.attrs.get("lang") for li in home_conditions},
+        "designs in English": [
+            span.text for span in page.find_all("span", lang="en") if "study" in span.text
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("/es", {
+            "conditions": {"Lupus eritematoso sistémico (LES)": None, "Systemic sclerosis": "en"},
+            "designs in English": ["Single-arm study, no control group."],
+        }),
+        ("", {
+            "conditions": {"Systemic lupus erythematosus (SLE)": None, "Systemic sclerosis": None},
+            "designs in English": [],
+        }),
+    ],
+)  # fmt: skip
+def test_the_home_page_marks_what_it_shows_untranslated_as_english(
+    client, sle_es, study, untranslated, prefix, expected
+):
+    assert marks(Page(client.get(prefix + "/"))) == expected
+
+
+def test_the_condition_page_and_the_research_filter_mark_untranslated_text_as_english(
+    client, sle_es, study, untranslated, make_study
+):
+    make_study(conditions=[untranslated])
+    condition_page = Page(client.get("/es" + SLE))
+    assert [span.text for span in condition_page.find_all("span", lang="en")][-1] == (
+        "Single-arm study, no control group"
+    )
+    options = Page(client.get("/es/research/")).find_all("option")
+    assert {option.text: option.attrs.get("lang") for option in options[1:]} == {
+        "Lupus eritematoso sistémico (LES)": None,
+        "Systemic sclerosis": "en",
+    }
