@@ -1,5 +1,5 @@
-"""Shared by the inquiry tests: a clean cache, a valid post and ways to send it, the page reader
-as a fixture, the task queue and its worker, staff personas."""
+"""Shared by the inquiry tests: a clean cache, a valid post and ways to send it, the task queue
+and its worker, staff personas."""
 
 import inspect
 import logging
@@ -91,12 +91,6 @@ def submit(client):
         )
 
     return post
-
-
-@pytest.fixture
-def parse():
-    """Parse a response: parse(response).find("input", name="email")."""
-    return pages.Page
 
 
 # Email delivery: the database task queue and its real worker (the SMTP server is tests/mail.py).

@@ -4,7 +4,7 @@ shown so that a patient can put them right (SPEC §8, Form). Saved inquiries: te
 import pytest
 
 from inquiries.models import EmailDelivery, Inquiry
-from tests.pages import error_summary_links, field_errors
+from tests.pages import Page, error_summary_links, field_errors
 
 VALID_EMAIL = "Enter a valid email address."
 REQUIRED = "This field is required."
@@ -153,12 +153,12 @@ def test_invalid_input_shows_the_form_again_and_saves_and_sends_nothing(
     assert mailoutbox == []
 
 
-def test_error_is_shown_next_to_its_field(parse, valid_post, submit):
+def test_error_is_shown_next_to_its_field(valid_post, submit):
     response = submit(valid_post(email="not-an-address"))
 
     assert field_errors(response, "email") == [VALID_EMAIL]
     assert field_errors(response, "name") == []
-    html = parse(response)
+    html = Page(response)
     email = html.find("input", name="email")
     assert "is-invalid" in email.attrs["class"].split()
     # Screen readers announce the error with the field.
@@ -167,17 +167,17 @@ def test_error_is_shown_next_to_its_field(parse, valid_post, submit):
     assert described_by.text == VALID_EMAIL
 
 
-def test_ids_stay_unique_when_errors_are_shown(parse, db, submit):
-    html = parse(submit({"contact_preference": "phone"}))
+def test_ids_stay_unique_when_errors_are_shown(db, submit):
+    html = Page(submit({"contact_preference": "phone"}))
 
     ids = [element.attrs["id"] for element in html.elements if element.attrs.get("id")]
     assert len(ids) == len(set(ids))
 
 
-def test_error_summary_at_the_top_links_to_the_fields(parse, valid_post, submit):
+def test_error_summary_at_the_top_links_to_the_fields(valid_post, submit):
     response = submit(valid_post(email="not-an-address", message="short"))
 
-    html = parse(response)
+    html = Page(response)
     links = error_summary_links(response)
     assert [href for href, _ in links] == ["#id_email", "#id_message"]
     assert VALID_EMAIL in links[0][1]
@@ -190,10 +190,10 @@ def test_error_summary_at_the_top_links_to_the_fields(parse, valid_post, submit)
     assert html.find("title").text.startswith("Error:")
 
 
-def test_every_summary_link_points_to_a_field_on_the_page(db, parse, submit):
+def test_every_summary_link_points_to_a_field_on_the_page(db, submit):
     response = submit({"contact_preference": "fax", "phone": "12", "condition": "nope"})
 
-    html = parse(response)
+    html = Page(response)
     links = error_summary_links(response)
     assert len(links) >= 7
     for href, _ in links:
@@ -212,12 +212,12 @@ def test_empty_form_names_every_required_field(db, submit):
         assert field_errors(response, name) == []
 
 
-def test_input_is_kept_when_there_is_an_error(parse, valid_post, submit):
+def test_input_is_kept_when_there_is_an_error(valid_post, submit):
     # Everything but the email valid, and every kind of field filled in.
     typed = {"email": "ada@example", "condition": "other", "contact_preference": "phone"}
     data = valid_post(message="Line one.\r\nLine two.", consent=None, **typed)
 
-    html = parse(submit(data))
+    html = Page(submit(data))
 
     for name in ("name", "email", "phone", "country", "form_token"):
         assert html.find("input", name=name).attrs["value"] == data[name]
@@ -229,8 +229,8 @@ def test_input_is_kept_when_there_is_an_error(parse, valid_post, submit):
     assert [r.attrs["value"] for r in radios if "checked" in r.attrs] == ["phone"]
 
 
-def test_ticked_consent_stays_ticked_when_there_is_an_error(parse, valid_post, submit):
-    html = parse(submit(valid_post(email="ada@example")))
+def test_ticked_consent_stays_ticked_when_there_is_an_error(valid_post, submit):
+    html = Page(submit(valid_post(email="ada@example")))
 
     assert "checked" in html.find("input", name="consent").attrs
 

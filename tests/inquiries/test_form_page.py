@@ -5,6 +5,8 @@ import re
 import pytest
 from django.contrib.staticfiles import finders
 
+from tests.pages import Page
+
 SPEC_FIELDS = {
     "name",
     "email",
@@ -50,11 +52,11 @@ def selected_condition(html):
     return [option.attrs["value"] for option in options if "selected" in option.attrs]
 
 
-def test_form_page_has_every_field_of_the_spec_by_its_exact_name(client, db, parse):
+def test_form_page_has_every_field_of_the_spec_by_its_exact_name(client, db):
     response = client.get("/inquire/")
 
     assert response.status_code == 200
-    html = parse(response)
+    html = Page(response)
     form = form_of(html)
     assert form.attrs["method"] == "post"
     names = {element.attrs.get("name") for element in controls(html, form)}
@@ -63,17 +65,17 @@ def test_form_page_has_every_field_of_the_spec_by_its_exact_name(client, db, par
 
 @pytest.mark.parametrize("url", FORM_PAGES)
 @pytest.mark.parametrize("name", sorted(SPEC_FIELDS - {"contact_preference"}))
-def test_each_field_has_a_label_bound_to_it(client, make_condition, parse, name, url):
+def test_each_field_has_a_label_bound_to_it(client, make_condition, name, url):
     make_condition(slug="systemic-lupus-erythematosus")
-    html = parse(client.get(url))
+    html = Page(client.get(url))
 
     field = html.find(None, name=name)
     label = html.find("label", for_=field.attrs["id"])
     assert label.text
 
 
-def test_each_contact_preference_choice_has_a_label_and_the_group_a_legend(client, db, parse):
-    html = parse(client.get("/inquire/"))
+def test_each_contact_preference_choice_has_a_label_and_the_group_a_legend(client, db):
+    html = Page(client.get("/inquire/"))
 
     radios = html.find_all("input", name="contact_preference")
     assert sorted(radio.attrs["value"] for radio in radios) == ["email", "phone"]
@@ -85,8 +87,8 @@ def test_each_contact_preference_choice_has_a_label_and_the_group_a_legend(clien
     assert [legend.text for legend in legends] == ["How should we contact you?*"]
 
 
-def test_email_is_the_preferred_contact_at_first(client, db, parse):
-    html = parse(client.get("/inquire/"))
+def test_email_is_the_preferred_contact_at_first(client, db):
+    html = Page(client.get("/inquire/"))
 
     checked = [r for r in html.find_all("input", name="contact_preference") if "checked" in r.attrs]
     assert [radio.attrs["value"] for radio in checked] == ["email"]
@@ -98,21 +100,21 @@ def test_email_is_the_preferred_contact_at_first(client, db, parse):
     PERSONAL_FIELDS,
 )
 def test_personal_fields_are_filled_in_by_the_browser_with_the_right_keyboard(
-    client, make_condition, parse, name, autocomplete, keyboard, url
+    client, make_condition, name, autocomplete, keyboard, url
 ):
     make_condition(slug="systemic-lupus-erythematosus")
-    html = parse(client.get(url))
+    html = Page(client.get(url))
 
     field = html.find("input", name=name)
     assert (field.attrs["autocomplete"], field.attrs["type"]) == (autocomplete, keyboard)
 
 
-def test_condition_choices_are_the_published_conditions_and_other(client, make_condition, parse):
+def test_condition_choices_are_the_published_conditions_and_other(client, make_condition):
     make_condition(name="Systemic Lupus Erythematosus", slug="systemic-lupus-erythematosus")
     make_condition(name="Rheumatoid Arthritis", slug="rheumatoid-arthritis")
     make_condition(name="Secret Draft", slug="secret-draft", published=False)
 
-    html = parse(client.get("/inquire/"))
+    html = Page(client.get("/inquire/"))
 
     select = html.find("select", name="condition")
     options = [e for e in html.elements if e.tag == "option" and select in e.ancestors]
@@ -128,11 +130,11 @@ def test_condition_choices_are_the_published_conditions_and_other(client, make_c
 
 
 @pytest.mark.parametrize("choice", ["systemic-lupus-erythematosus", "other"])
-def test_condition_in_the_address_is_preselected(client, make_condition, parse, choice):
+def test_condition_in_the_address_is_preselected(client, make_condition, choice):
     make_condition(name="Rheumatoid Arthritis", slug="rheumatoid-arthritis")
     make_condition(name="Systemic Lupus Erythematosus", slug="systemic-lupus-erythematosus")
 
-    html = parse(client.get(f"/inquire/?condition={choice}"))
+    html = Page(client.get(f"/inquire/?condition={choice}"))
 
     assert selected_condition(html) == [choice]
 
@@ -162,20 +164,20 @@ def test_condition_in_the_address_is_preselected(client, make_condition, parse, 
         "repeated",
     ],
 )
-def test_junk_condition_in_the_address_preselects_nothing(client, make_condition, parse, query):
+def test_junk_condition_in_the_address_preselects_nothing(client, make_condition, query):
     make_condition(slug="systemic-lupus-erythematosus")
     make_condition(slug="secret-draft", published=False)
 
     response = client.get("/inquire/" + query)
 
     assert response.status_code == 200
-    html = parse(response)
+    html = Page(response)
     assert selected_condition(html) in ([], [""])
     assert "<script>alert(1)</script>" not in response.content.decode()
 
 
-def test_consent_label_links_to_the_privacy_notice(client, db, parse):
-    html = parse(client.get("/inquire/"))
+def test_consent_label_links_to_the_privacy_notice(client, db):
+    html = Page(client.get("/inquire/"))
 
     consent = html.find("input", name="consent")
     assert consent.attrs["type"] == "checkbox"
@@ -185,14 +187,14 @@ def test_consent_label_links_to_the_privacy_notice(client, db, parse):
     assert "stores and uses these details to answer my request" in label.text
 
 
-def test_consent_is_not_ticked_in_advance(client, db, parse):
-    html = parse(client.get("/inquire/"))
+def test_consent_is_not_ticked_in_advance(client, db):
+    html = Page(client.get("/inquire/"))
 
     assert "checked" not in html.find("input", name="consent").attrs
 
 
-def test_honeypot_is_hidden_from_people_and_from_assistive_technology(client, db, parse):
-    html = parse(client.get("/inquire/"))
+def test_honeypot_is_hidden_from_people_and_from_assistive_technology(client, db):
+    html = Page(client.get("/inquire/"))
 
     website = html.find("input", name="website")
     hidden = [a for a in website.ancestors if a.attrs.get("aria-hidden") == "true"]
@@ -213,18 +215,18 @@ def css_classes_hidden_by_the_stylesheet():
     return re.findall(r"\.([\w-]+)\s*\{[^}]*display\s*:\s*none", text)
 
 
-def test_page_links_the_stylesheet_that_hides_the_honeypot(client, db, parse):
-    html = parse(client.get("/inquire/"))
+def test_page_links_the_stylesheet_that_hides_the_honeypot(client, db):
+    html = Page(client.get("/inquire/"))
 
     hrefs = [link.attrs.get("href", "") for link in html.find_all("link", rel="stylesheet")]
     assert any(href.endswith("css/site.css") for href in hrefs)
 
 
 @pytest.mark.parametrize("url", FORM_PAGES)
-def test_ids_on_pages_with_the_form_are_unique(client, make_condition, parse, url):
+def test_ids_on_pages_with_the_form_are_unique(client, make_condition, url):
     make_condition(slug="systemic-lupus-erythematosus")
 
-    html = parse(client.get(url))
+    html = Page(client.get(url))
 
     ids = [element.attrs["id"] for element in html.elements if element.attrs.get("id")]
     assert len(ids) == len(set(ids))
@@ -249,16 +251,14 @@ def test_form_page_answers_head_requests(client, db):
     assert client.head("/inquire/").status_code == 200
 
 
-def test_condition_page_embeds_the_form_with_its_condition_preselected(
-    client, make_condition, parse
-):
+def test_condition_page_embeds_the_form_with_its_condition_preselected(client, make_condition):
     make_condition(name="Rheumatoid Arthritis", slug="rheumatoid-arthritis")
     make_condition(name="Systemic Lupus Erythematosus", slug="systemic-lupus-erythematosus")
 
     response = client.get("/conditions/systemic-lupus-erythematosus/")
 
     assert response.status_code == 200
-    html = parse(response)
+    html = Page(response)
     heading = html.find("h2", id="inquiry-heading")
     assert heading.text == HEADING
     form = form_of(html)
