@@ -126,6 +126,12 @@ def coordinator(django_user_model):
 
 
 @pytest.fixture
+def coordinator_client(client, coordinator):
+    client.force_login(coordinator)
+    return client
+
+
+@pytest.fixture
 def content_editor(django_user_model):
     return _staff_member(django_user_model, "editor", "Content editors")
 

@@ -20,12 +20,6 @@ CSV_HEADER = [
 ]  # fmt: skip
 
 
-@pytest.fixture
-def notify_settings(settings):
-    settings.INQUIRY_NOTIFY_EMAILS = ["coordinators@clinic.example"]
-    settings.SITE_URL = "https://clinic.example"
-
-
 def message_after(client):
     """The message the list shows after an action."""
     return " ".join(li.text for li in Page(client.get(CHANGELIST)).find_all("li", class_="success"))

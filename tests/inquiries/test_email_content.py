@@ -30,11 +30,14 @@ HOSTILE = {
 HOSTILE_WORDS = ("Eve", "alert(1)", "onerror", "Nowhere", "Hello")
 
 
+@pytest.fixture
+def staff_addresses():
+    return STAFF
+
+
 @pytest.fixture(autouse=True)
-def email_settings(settings):
-    settings.INQUIRY_NOTIFY_EMAILS = STAFF
-    settings.SITE_URL = "https://clinic.example"
-    settings.INQUIRY_EMAIL_INCLUDE_DETAILS = True
+def email_settings(notify_settings):
+    notify_settings.INQUIRY_EMAIL_INCLUDE_DETAILS = True
 
 
 def by_kind(outbox, inquiry):

@@ -15,16 +15,15 @@ from django_tasks_db.models import DBTaskResult
 from inquiries import tasks
 from inquiries.models import EmailDelivery, Inquiry
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("notify_settings")]
 
 STAFF = ["coordinators@clinic.example", "nurse@clinic.example"]
 PATIENT_WORDS = ("Ada", "Lovelace", "ada@example.com", "lupus", "United Kingdom", "7946")
 
 
-@pytest.fixture(autouse=True)
-def email_settings(settings):
-    settings.INQUIRY_NOTIFY_EMAILS = STAFF
-    settings.SITE_URL = "https://clinic.example"
+@pytest.fixture
+def staff_addresses():
+    return STAFF
 
 
 def send_tasks(**filters):

@@ -202,12 +202,6 @@ worker_test = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def email_settings(settings):
-    settings.INQUIRY_NOTIFY_EMAILS = ["coordinators@clinic.example"]
-    settings.SITE_URL = "https://clinic.example"
-
-
-@pytest.fixture
 def officer_client(privacy_officer):
     officer = Client()
     officer.force_login(privacy_officer)
@@ -237,7 +231,7 @@ def send_results():
 
 @worker_test
 def test_the_emails_of_an_inquiry_erased_before_the_worker_ran_are_never_sent(
-    email_settings, submit_inquiry, task_queue, smtp_server, officer_client
+    notify_settings, submit_inquiry, task_queue, smtp_server, officer_client
 ):
     inquiry = submit_inquiry()
     assert set(inquiry.deliveries.values_list("state", flat=True)) == {State.PENDING}
@@ -253,7 +247,7 @@ def test_the_emails_of_an_inquiry_erased_before_the_worker_ran_are_never_sent(
 
 @worker_test
 def test_a_retry_queued_before_the_erasure_is_never_sent(
-    email_settings, submit_inquiry, task_queue, smtp_server, clock, officer_client
+    notify_settings, submit_inquiry, task_queue, smtp_server, clock, officer_client
 ):
     smtp_server.stop()
     inquiry = submit_inquiry()
@@ -275,7 +269,7 @@ def test_a_retry_queued_before_the_erasure_is_never_sent(
 @worker_test
 @pytest.mark.parametrize("smtp_up", [True, False], ids=["sending", "failing"])
 def test_an_erasure_during_a_sending_attempt_sends_nothing_and_queues_no_retry(
-    email_settings, submit_inquiry, task_queue, smtp_server, erase_when_built, smtp_up
+    notify_settings, submit_inquiry, task_queue, smtp_server, erase_when_built, smtp_up
 ):
     if not smtp_up:
         smtp_server.stop()
@@ -310,7 +304,7 @@ def wait_for_a_query_waiting_on_a_lock(deadline=30):
     "run with DATABASE_URL=postgres://...",
 )
 def test_a_worker_claiming_while_an_erasure_commits_waits_and_sends_nothing(
-    email_settings, submit_inquiry, task_queue, smtp_server
+    notify_settings, submit_inquiry, task_queue, smtp_server
 ):
     inquiry = submit_inquiry()
     staff = inquiry.deliveries.get(kind=EmailDelivery.Kind.STAFF)
@@ -354,7 +348,7 @@ def test_a_worker_claiming_while_an_erasure_commits_waits_and_sends_nothing(
 
 @worker_test
 def test_an_inquiry_erased_without_cancelling_its_emails_still_sends_nothing(
-    email_settings, submit_inquiry, task_queue, smtp_server
+    notify_settings, submit_inquiry, task_queue, smtp_server
 ):
     # As an erasure made before cancelling existed left it: wiped, its emails still pending.
     inquiry = submit_inquiry()

@@ -2,17 +2,10 @@
 
 import json
 
-import pytest
 from django.utils import timezone
 
 from inquiries.models import InquiryAccess, InquiryNote
 from tests.inquiries.admin import reply_url, run_action
-
-
-@pytest.fixture
-def coordinator_client(client, coordinator):
-    client.force_login(coordinator)
-    return client
 
 
 def export(client, *inquiries):

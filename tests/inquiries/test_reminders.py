@@ -16,15 +16,16 @@ from inquiries.models import EmailDelivery, Inquiry, ReminderDigest
 from tests.concurrency import at_once
 from tests.inquiries.admin import PERSONAL
 
+pytestmark = pytest.mark.usefixtures("notify_settings")
+
 STAFF = ["coordinators@clinic.example", "lead@clinic.example"]
 # What no digest may carry, down to a part of the number or the message.
 SECRETS = [*PERSONAL.values(), "7946 0000", "health"]
 
 
-@pytest.fixture(autouse=True)
-def reminder_settings(settings):
-    settings.INQUIRY_NOTIFY_EMAILS = STAFF
-    settings.SITE_URL = "https://clinic.example"
+@pytest.fixture
+def staff_addresses():
+    return STAFF
 
 
 @pytest.fixture

@@ -18,16 +18,8 @@ def acknowledgement_id(inquiry):
 
 
 @pytest.fixture(autouse=True)
-def reply_settings(settings):
-    settings.INQUIRY_NOTIFY_EMAILS = ["coordinators@clinic.example"]
-    settings.INQUIRY_REPLY_TO = ["coordinators@clinic.example"]
-    settings.SITE_URL = "https://clinic.example"
-
-
-@pytest.fixture
-def coordinator_client(client, coordinator):
-    client.force_login(coordinator)
-    return client
+def reply_settings(notify_settings):
+    notify_settings.INQUIRY_REPLY_TO = ["coordinators@clinic.example"]
 
 
 def send(client, inquiry, step="send", **fields):

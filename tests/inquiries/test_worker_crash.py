@@ -20,16 +20,9 @@ from inquiries.models import EmailDelivery
 from tests.concurrency import at_once, shared_database_url
 from tests.serving import manage, production_env
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("notify_settings")]
 
-STAFF = ["coordinators@clinic.example"]
 ON_POSTGRESQL = connection.vendor == "postgresql"
-
-
-@pytest.fixture(autouse=True)
-def email_settings(settings):
-    settings.INQUIRY_NOTIFY_EMAILS = STAFF
-    settings.SITE_URL = "https://clinic.example"
 
 
 def send_tasks(delivery, **filters):
