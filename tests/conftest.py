@@ -121,14 +121,14 @@ def superuser_client(client, superuser):
 
 
 @pytest.fixture
-def coordinator(django_user_model):
-    return _staff_member(django_user_model, "coordinator", "Patient coordinators")
-
-
-@pytest.fixture
 def coordinator_client(client, coordinator):
     client.force_login(coordinator)
     return client
+
+
+@pytest.fixture
+def coordinator(django_user_model):
+    return _staff_member(django_user_model, "coordinator", "Patient coordinators")
 
 
 @pytest.fixture
