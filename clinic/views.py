@@ -3,6 +3,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -77,8 +78,14 @@ def server_error(request):
     try:
         return render(request, "500.html", status=500)
     except Exception:
-        return HttpResponse(
-            "Sorry, something went wrong on our side. Please try again in a few minutes.",
-            status=500,
-            content_type="text/plain; charset=utf-8",
+        # The page's own sentences, in the visitor's language, without anything to render.
+        text = " ".join(
+            [
+                gettext("Sorry, something went wrong on our side") + ".",
+                gettext(
+                    "This was not caused by anything you did. Our team has been told. "
+                    "Please try again in a few minutes."
+                ),
+            ]
         )
+        return HttpResponse(text, status=500, content_type="text/plain; charset=utf-8")

@@ -12,4 +12,5 @@ def fail(request):
     raise RuntimeError("Secret detail: patient Jane Example, password hunter2")
 
 
-urlpatterns = [path("fail/", fail), *site_urlpatterns]
+# The Spanish address too: the page is in the language the path names.
+urlpatterns = [path("fail/", fail), path("es/fail/", fail), *site_urlpatterns]

@@ -297,6 +297,28 @@ def test_an_error_gets_a_friendly_page_without_details(db):
     assert "'unsafe-inline'" not in response["Content-Security-Policy"]
 
 
+@pytest.mark.urls("tests.clinic.raising_urls")
+@pytest.mark.parametrize(
+    ("prefix", "sentence"),
+    [("", "Sorry, something went wrong on our side."),
+     ("/es", "Lo sentimos, algo salió mal por nuestra parte.")],
+)  # fmt: skip
+def test_when_even_the_error_page_fails_the_patient_reads_plain_words_in_their_language(
+    db, monkeypatch, prefix, sentence
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the template cannot be rendered")
+
+    monkeypatch.setattr("clinic.views.render", broken)
+    client = Client(raise_request_exception=False)
+
+    response = get(client, prefix + "/fail/", 500)
+
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode().startswith(sentence)
+    assert "Secret detail" not in response.content.decode()
+
+
 # Production: DJANGO_DEBUG=false with the settings a deployment gives.
 
 HTTPS_SETTINGS = [
