@@ -4,7 +4,9 @@ The public site takes one short form, sent form-encoded. A multipart body (how f
 is refused there before Django's parser could write a part to a temporary file, and a body over
 the limit gets 413 before a byte of it is read, on every URL. The admin keeps Django's own limit
 (DATA_UPLOAD_MAX_MEMORY_SIZE), answered with 413 too rather than Django's 400. Only two headers
-are looked at, so a GET costs a dictionary lookup or two.
+are looked at, so a GET costs a dictionary lookup or two. An admin address whose query holds a NUL
+character is refused too: PostgreSQL cannot compare text holding one, so any admin search or
+filter with it would fail with a 500.
 """
 
 from django.conf import settings
@@ -19,7 +21,9 @@ ADMIN_PREFIX = "/admin/"
 
 
 def refusal(meta, path):
-    """(status, reason) for a body the site will not read, or None."""
+    """(status, reason) for a request the site will not read, or None."""
+    if path.startswith(ADMIN_PREFIX) and "%00" in meta.get("QUERY_STRING", ""):
+        return 400, _("The address holds a character the site cannot read.")
     length = meta.get("CONTENT_LENGTH")
     if not length:
         # Django reads no body without a length, so an unbounded chunked body would be dropped

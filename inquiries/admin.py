@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from inquiries import admin_replies, export, tasks
-from inquiries.access_admin import ReferenceFilter, RefusesNulInQuery
+from inquiries.access_admin import ReferenceFilter
 from inquiries.models import (
     NOTIFICATIONS,
     EmailDelivery,
@@ -108,7 +108,7 @@ class EmailDeliveryInline(RecordInline):
 
 
 @admin.register(Inquiry)
-class InquiryAdmin(RefusesNulInQuery, admin.ModelAdmin):
+class InquiryAdmin(admin.ModelAdmin):
     list_display = [
         "reference", "created_at", "name", "condition", "language", "status", "assigned_to",
         "notifications",
