@@ -10,10 +10,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from clinic.models import translation_languages
 from clinic.pagecache import bump_content_version
 from conditions.models import Condition, ConditionTranslation
 from research.models import KeyFinding, Study, StudyTranslation
@@ -207,13 +207,13 @@ def _collect(folder, root):
     if not folder.is_dir():
         return [], []
     originals, translations = [], []
+    others = [code for code, _name in translation_languages()]
     for path in sorted(folder.glob("*.md")):
         content = read_content_file(path, path.relative_to(root.parent))
         language = _translation_language(path)
         if language is None:
             originals.append(content)
             continue
-        others = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
         if language not in others:
             raise ContentError(
                 content.path,

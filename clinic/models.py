@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils.translation import get_language
 
 
@@ -68,42 +68,11 @@ class Translation(LoadedContent):
         return self.original_review is not None and self.original_review > self.original_reviewed
 
 
-def in_language(queryset, language=None):
-    """The rows, with the text of their translation into `language` (default: the active one).
-
-    English stays a lazy queryset; another language costs one more query, for its translations.
-    The translation replaces the text in memory only, so templates need not know about languages.
-    """
-    language = language or get_language()
-    if language == settings.LANGUAGE_CODE:
-        return queryset
-    translations = queryset.model.translations.rel.related_model.objects.filter(language=language)
-    rows = list(
-        queryset.prefetch_related(
-            Prefetch("translations", queryset=translations, to_attr="current_translations")
-        )
-    )
-    for row in rows:
-        for translation in row.current_translations:
-            translation.apply(row)
-    return rows
-
-
-def translate_one(original, language=None):
-    """Apply the translation of one row; returns the languages it exists in (one query)."""
-    language = language or get_language()
-    translations = list(original.translations.all())
-    for translation in translations:
-        if translation.language == language:
-            translation.apply(original)
-    return [settings.LANGUAGE_CODE, *(translation.language for translation in translations)]
-
-
 def in_language_columns(queryset, fields, language=None):
     """The rows, with `fields` in `language` (default: the active one) where translated.
 
-    Read in the rows' own query, one subquery per field: for lists of a few short fields, where
-    `in_language`'s second query would cost a page its query bound (SPEC §11). Rows get no
+    Read in the rows' own query, one subquery per field, for lists of a few short fields: a second
+    query for the translations would cost a page its query bound (SPEC §11). Rows get no
     `translation`, but a row left untranslated has `fallback_language` (the original's) for its
     markup to say so; in English the queryset is returned as it is.
     """
@@ -135,7 +104,7 @@ def with_translation(queryset, language, columns):
     model = descriptor.rel.related_model
     translations = model.objects.filter(**{descriptor.field.name: OuterRef("pk")})
     current = translations.filter(language=language)
-    others = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+    others = [code for code, _ in translation_languages()]
     return queryset.annotate(
         **{f"in_{code}": Exists(translations.filter(language=code)) for code in others},
         **{f"current_{name}": Subquery(current.values(name)[:1]) for name in ("id", *columns)},
@@ -144,10 +113,10 @@ def with_translation(queryset, language, columns):
 
 def translation_of(row, columns):
     """Apply the translation read by `with_translation`; returns the languages the row exists
-    in, as `translate_one` does."""
+    in."""
     if row.current_id is not None:
         model = type(row).translations.rel.related_model
         values = {name: getattr(row, f"current_{name}") for name in ("id", *columns)}
         model(**values).apply(row)
-    others = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+    others = [code for code, _ in translation_languages()]
     return [settings.LANGUAGE_CODE, *(code for code in others if getattr(row, f"in_{code}"))]

@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
-from clinic.models import in_language, translation_of, with_translation
+from clinic.models import in_language_columns, translation_of, with_translation
 from clinic.pagecache import cached_page
 from conditions.models import Condition
 
@@ -18,7 +18,8 @@ def condition_list(request):
     return render(
         request,
         "conditions/condition_list.html",
-        {"conditions": in_language(Condition.objects.published())},
+        # Names and summaries in the list's own query, as on the home page.
+        {"conditions": in_language_columns(Condition.objects.published(), ["name", "summary"])},
     )
 
 

@@ -108,11 +108,6 @@ class Page(Searchable):
         self.elements = parse(page)
 
 
-def text_of(fragment):
-    """The text a browser shows for a piece of HTML."""
-    return parse(f"<div>{fragment}</div>")[0].text
-
-
 def page_text(response):
     return find_all(parse(response), "body")[0].text
 

@@ -333,3 +333,14 @@ def test_the_condition_page_and_the_research_filter_mark_untranslated_text_as_en
         "Lupus eritematoso sistémico (LES)": None,
         "Systemic sclerosis": "en",
     }
+
+
+def test_the_spanish_conditions_list_marks_an_untranslated_condition_as_english(
+    client, sle_es, untranslated
+):
+    items = Page(client.get("/es/conditions/")).find_all("li", class_="mb-3")
+
+    assert {li.find("a").text: li.attrs.get("lang") for li in items} == {
+        "Lupus eritematoso sistémico (LES)": None,
+        "Systemic sclerosis": "en",
+    }
