@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from clinic.models import translation_languages
-from clinic.pagecache import bump_content_version
 from conditions.models import Condition, ConditionTranslation
 from research.models import KeyFinding, Study, StudyTranslation
 
@@ -370,10 +369,4 @@ def load_content(root):
             _upsert_translation(
                 StudyTranslation, translation, original, content.digest, study_tally.translations
             )
-        tallies = (
-            condition_tally, study_tally, condition_tally.translations, study_tally.translations
-        )  # fmt: skip
-        if any(tally.created or tally.updated for tally in tallies):
-            # Findings are written in bulk, without signals: the pages change all the same.
-            transaction.on_commit(bump_content_version)
     return condition_tally, study_tally
