@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.pages import Page
+from tests.pages import hidden_tokens
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -220,11 +220,7 @@ def inquiry_form(site, source=None):
     connection.close()
     assert response.status == 200
     cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie"))[1]
-    form = Page(page)
-    return cookie, {
-        name: form.find("input", name=name).attrs["value"]
-        for name in ("csrfmiddlewaretoken", "form_token")
-    }
+    return cookie, hidden_tokens(page)
 
 
 def post_inquiry(site, cookie, fields, source=None, headers=(), **values):

@@ -3,7 +3,7 @@ from django_tasks_db.management.commands.db_worker import Command as DatabaseWor
 from django_tasks_db.models import DBTaskResult, TaskResultStatus
 
 from inquiries.reminders import daily_reminders, next_run
-from inquiries.tasks import recover_deliveries, recover_stalled_deliveries
+from inquiries.tasks import recover_deliveries, recover_stalled_deliveries, schedule
 
 
 def is_scheduled(a_task):
@@ -26,5 +26,5 @@ class Command(DatabaseWorkerCommand):
         if not is_scheduled(recover_deliveries):
             recover_deliveries.enqueue()
         if not is_scheduled(daily_reminders):
-            daily_reminders.using(run_after=next_run(timezone.now())).enqueue()
+            schedule(daily_reminders, next_run(timezone.now()))
         super().handle(*args, **options)
