@@ -299,9 +299,9 @@ class InquiryAdmin(admin.ModelAdmin):
         description="Export everything stored about these people (JSON)", permissions=["view"]
     )
     def export_person_data(self, request, queryset):
-        data = export.person_data(queryset)
-        exported = Inquiry.objects.filter(reference__in=[i["reference"] for i in data["inquiries"]])
-        InquiryAccess.objects.record(request.user, InquiryAccess.Action.EXPORTED, exported)
+        found = export.people_behind(queryset)
+        InquiryAccess.objects.record(request.user, InquiryAccess.Action.EXPORTED, found)
+        data = export.person_data(found)
         response = HttpResponse(
             json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
             content_type="application/json; charset=utf-8",

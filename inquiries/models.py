@@ -233,13 +233,20 @@ class Inquiry(models.Model):
                     raise
         raise IntegrityError("Could not find a free inquiry reference.")
 
-    def earlier_from_same_person(self):
-        """Other inquiries with the same email, or a phone number ending in the same digits."""
+    def same_person(self):
+        """A filter for inquiries with the same email, or a phone number ending in the same
+        digits."""
         same_person = Q(email__iexact=self.email) if self.email else Q(pk__in=[])
         if len(self.phone_digits) >= PHONE_MATCH_DIGITS:
             # The last digits survive the different ways of writing a country or area code.
             same_person |= Q(phone_digits__endswith=self.phone_digits[-PHONE_MATCH_DIGITS:])
-        return Inquiry.objects.filter(same_person).exclude(pk=self.pk).order_by("-created_at")
+        return same_person
+
+    def earlier_from_same_person(self):
+        """Other inquiries with the same email, or a phone number ending in the same digits."""
+        return (
+            Inquiry.objects.filter(self.same_person()).exclude(pk=self.pk).order_by("-created_at")
+        )
 
     def get_admin_url(self):
         return reverse("admin:inquiries_inquiry_change", args=[self.pk])
