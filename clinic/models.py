@@ -28,6 +28,11 @@ def save_derived_fields(kwargs, source, derived):
         kwargs["update_fields"] = {*update_fields, *derived}
 
 
+def site_languages():
+    # A callable for `choices`, so that a new language in settings.LANGUAGES needs no migration.
+    return settings.LANGUAGES
+
+
 def translation_languages():
     # A callable, so that a new language in settings.LANGUAGES needs no migration.
     return [(code, name) for code, name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]

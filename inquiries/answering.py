@@ -3,6 +3,7 @@ daily reminder digest. They refer to the inquiry models by name, so inquiries.mo
 them without a loop.
 """
 
+import re
 import string
 
 from django.conf import settings
@@ -12,10 +13,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from clinic.models import site_languages
 from conditions.models import Condition
 
-# A subject is an email header: a line break in it would start a header of its own.
-one_line = RegexValidator(r"[\x00-\x1f\x7f]", "Write the subject on one line.", inverse_match=True)
+# Line breaks and other control characters have no place in a one-line field (and could forge
+# email headers, a subject being one); U+FFFD marks bytes that were not valid UTF-8.
+SINGLE_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffd]")
+one_line = RegexValidator(
+    SINGLE_LINE_FORBIDDEN, "Write the subject on one line.", inverse_match=True
+)
 
 
 class Reply(models.Model):
@@ -82,9 +88,7 @@ class ReplyTemplate(models.Model):
     """A ready-made reply, per purpose and language, filled in with the patient's details."""
 
     name = models.CharField("purpose", max_length=100)
-    language = models.CharField(
-        max_length=10, default="en", help_text="Language code of the text, e.g. en or es."
-    )
+    language = models.CharField(max_length=10, default="en", choices=site_languages)
     subject = models.CharField(
         max_length=200,
         validators=[one_line],
@@ -145,7 +149,7 @@ class RoutingRule(models.Model):
         help_text="Empty matches any condition, including “Other / not sure”.",
     )
     language = models.CharField(
-        max_length=10, blank=True, help_text="Language code; empty matches any language."
+        max_length=10, blank=True, choices=site_languages, help_text="Empty matches any language."
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -9,12 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic.models import in_language_columns
 from conditions.models import Condition
+from inquiries.answering import SINGLE_LINE_FORBIDDEN
 from inquiries.models import Inquiry
 
 OTHER = "other"
-# Line breaks and other control characters have no place in a one-line field (and could forge
-# email headers); U+FFFD marks bytes that were not valid UTF-8.
-SINGLE_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffd]")
+# The message may hold line breaks and tabs, but no other control characters.
 MULTI_LINE_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 PHONE_CHARACTERS = re.compile(r"^[0-9 +().\-]+$")
 CONSENT_VALUES = {"on", "true", "1", "yes"}

@@ -125,3 +125,18 @@ def test_a_rule_is_added_in_admin(superuser_client, make_staff, make_condition):
     assert response.status_code == 302
     rule = RoutingRule.objects.get()
     assert (rule.order, rule.condition, rule.assignee, rule.active) == (5, condition, nurse, True)
+
+
+@pytest.mark.parametrize(
+    ("path", "blank"),
+    [("/admin/inquiries/routingrule/add/", [""]), ("/admin/inquiries/replytemplate/add/", [])],
+)
+def test_rules_and_templates_offer_the_sites_languages_rather_than_a_typed_code(
+    superuser_client, path, blank
+):
+    page = Page(superuser_client.get(path))
+
+    options = page.find("select", name="language").find_all("option")
+    assert [option.attrs["value"] for option in options] == [*blank, "en", "es"]
+    typed = Page(superuser_client.post(path, {"language": "ES"}))
+    assert "Select a valid choice" in typed.find("div", has_class="field-language").text
